@@ -1,0 +1,83 @@
+"""Training loop for the lesson model.
+
+Run `python -m minigpt.train --steps 200` to train the tiny model on the
+corpus and print a sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from minigpt.data import encode_corpus, get_batch
+from minigpt.model import GPT, GPTConfig, build_model
+
+
+def train_step(model: GPT, optimizer: torch.optim.Optimizer, x: Tensor, y: Tensor) -> float:
+    """One optimisation step on the batch (x, y); returns the loss before the update."""
+    optimizer.zero_grad(set_to_none=True)
+    _, loss = model(x, y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def sgd_step(model: nn.Module, lr: float) -> None:
+    """Plain gradient descent, written out: what `optimizer.step()` hides."""
+    # no_grad: the update itself must not be recorded in the graph
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.grad is not None:
+                p -= lr * p.grad
+
+
+def train(
+    model: GPT,
+    data: Tensor,
+    steps: int,
+    batch_size: int = 4,
+    lr: float = 1e-2,
+    seed: int = 0,
+) -> list[float]:
+    """Train with AdamW on random windows of `data`; returns the loss of every step."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
+    # own generator, so batches do not depend on the global RNG state
+    generator = torch.Generator().manual_seed(seed)
+    losses = []
+    for _ in range(steps):
+        x, y = get_batch(data, batch_size, model.config.block_size, generator)
+        losses.append(train_step(model, optimizer, x, y))
+    return losses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Train the tiny GPT on the corpus.")
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    tokenizer, data = encode_corpus()
+    model = build_model(GPTConfig.tiny(tokenizer.vocab_size), seed=args.seed)
+    print(f"{sum(p.numel() for p in model.parameters()):,} parameters, {len(data):,} characters")
+
+    t0 = time.perf_counter()
+    losses = train(model, data, args.steps, seed=args.seed)
+    # single-batch losses are noisy: report the mean over each window of steps
+    every = max(1, args.steps // 10)
+    for first in range(0, args.steps, every):
+        window = losses[first : first + every]
+        print(f"step {first:5d}  loss {sum(window) / len(window):.4f}")
+    print(f"trained in {time.perf_counter() - t0:.2f}s")
+
+    generator = torch.Generator().manual_seed(args.seed)
+    context = torch.tensor([tokenizer.encode("\n")], dtype=torch.long)  # (1, 1)
+    sample = model.generate(context, max_new_tokens=200, generator=generator)
+    print(tokenizer.decode(sample[0].tolist()))
+
+
+if __name__ == "__main__":
+    main()

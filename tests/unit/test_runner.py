@@ -1,0 +1,68 @@
+"""The runner's own paths: timeout, invalid blocks, captured output, closed stdin."""
+
+from __future__ import annotations
+
+from tutor.core.results import Status
+from tutor.core.runner import RunLimits, run_block
+
+FORWARD = "def forward(self, h):\n"
+
+
+def test_an_endless_loop_times_out(inplace_lesson) -> None:
+    result = run_block(inplace_lesson, FORWARD + "    while True:\n        pass\n", limits=RunLimits(timeout_s=3))
+    assert result.status is Status.TIMEOUT
+    assert "3 s" in result.message
+
+
+def test_a_syntax_error_is_invalid_with_the_learners_line(inplace_lesson) -> None:
+    result = run_block(inplace_lesson, FORWARD + "    h = h +\n    return h\n")
+    assert result.status is Status.INVALID
+    assert result.message.startswith("line 2:")
+    assert "SyntaxError" in result.message
+
+
+def test_non_utf8_bytes_are_invalid(inplace_lesson) -> None:
+    result = run_block(inplace_lesson, FORWARD.encode() + b"    return h  # \xff\xfe\n")
+    assert result.status is Status.INVALID
+    assert "UTF-8" in result.message
+    assert "line 2" in result.message
+
+
+def test_a_block_without_the_target_is_invalid(inplace_lesson) -> None:
+    result = run_block(inplace_lesson, "def forwrd(self, h):\n    return h\n")
+    assert result.status is Status.INVALID
+    assert "`forward`" in result.message
+
+
+def test_a_changed_signature_is_invalid(inplace_lesson) -> None:
+    result = run_block(inplace_lesson, "def forward(self, h, extra):\n    return h\n")
+    assert result.status is Status.INVALID
+    assert "forward(self, h)" in result.message
+
+
+def test_output_is_captured_and_capped(inplace_lesson) -> None:
+    limit = 64 * 1024
+    block = "print('first line')\nprint('x' * 2_000_000)\nprint('last line')\n" + inplace_lesson.code.fix
+    result = run_block(inplace_lesson, block, limits=RunLimits(output_bytes=limit))
+    assert result.passed
+    assert result.stdout.startswith("first line")
+    assert result.stdout.rstrip().endswith("last line")
+    assert "bytes of output not kept" in result.stdout
+    assert len(result.stdout) < 2 * limit
+
+
+def test_stdin_is_closed_so_input_cannot_wait(inplace_lesson) -> None:
+    block = "def forward(self, h):\n    input('name? ')\n    return h\n"
+    result = run_block(inplace_lesson, block, limits=RunLimits(timeout_s=5))
+    assert result.status is Status.FAILED
+    assert "EOFError" in result.message
+
+
+def test_runs_in_a_scratch_directory_that_is_removed(inplace_lesson, tmp_path) -> None:
+    block = "import os\nprint(os.getcwd())\n" + inplace_lesson.code.fix
+    result = run_block(inplace_lesson, block)
+    scratch = result.stdout.strip().splitlines()[0]
+    assert "minigpt-tutor-run-" in scratch
+    import os
+
+    assert not os.path.exists(scratch)

@@ -1,0 +1,45 @@
+"""`minigpt-tutor`: the tutor with no arguments, a sub-command otherwise.
+
+Each sub-command lives in `tutor/commands/<name>.py` with `register(subparsers)`;
+none of them imports torch or textual unless it needs to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tutor.commands import check, diagnose, lessons, validate
+from tutor.commands.common import CommandError, console_for
+
+COMMANDS = (lessons, check, diagnose, validate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="minigpt-tutor",
+        description="A terminal tutor that teaches PyTorch by breaking a small GPT on purpose.",
+    )
+    parser.add_argument("--lang", help="language of the tutor's text: en or es (default: MINIGPT_TUTOR_LANG, then the locale)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.handler(args)
+    except CommandError as error:
+        console_for(sys.stderr).print(f"[bold red]error:[/] {error}", highlight=False)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The sub-commands of `minigpt-tutor`, one module each."""

@@ -1,0 +1,45 @@
+"""`minigpt-tutor validate`: prove every claim of every lesson on real torch."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich.table import Table
+
+from tutor.commands.common import console_for, course, language
+from tutor.core.i18n import tr
+from tutor.core.runner import run_block
+from tutor.core.validate import validate
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("validate", help="check that every lesson does what it claims",
+                                   description="Run every lesson's starter, fixes and wrong fixes. Exit code: 0 when "
+                                   "every claim holds, 1 naming the lessons and claims that do not.")
+    parser.add_argument("lessons", nargs="*", metavar="LESSON", help="only these lessons (default: all)")
+    parser.add_argument("--json", action="store_true", help="print the claims as one JSON object")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = course()
+    chosen = [loaded.get(i) for i in args.lessons] if args.lessons else loaded.lessons
+    claims = validate(chosen, run_block)
+    problems = [str(p) for p in loaded.problems]
+    ok = not problems and all(c.ok for c in claims)
+    if args.json:
+        print(json.dumps({"ok": ok, "lessons": len(chosen), "problems": problems,
+                          "claims": [c.__dict__ for c in claims]}, ensure_ascii=False))
+        return 0 if ok else 1
+    lang = language(args)
+    table = Table(title=tr("validate.title", lang, lessons=len(chosen), claims=len(claims)))
+    for header in ("lesson", "claim", "result", "detail"):
+        table.add_column(tr(f"validate.{header}", lang))
+    for c in claims:
+        table.add_row(c.lesson, c.name, "[green]ok[/]" if c.ok else "[red]FAILED[/]", c.detail)
+    console = console_for()
+    console.print(table)
+    for problem in problems:
+        console.print(f"[red]{tr('list.problem', lang)}[/] {problem}")
+    return 0 if ok else 1

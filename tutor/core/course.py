@@ -1,0 +1,96 @@
+"""Loading the course: every lesson file read and validated, problems kept per file.
+
+One bad lesson never hides the others: it becomes a `LessonProblem` that names
+the file and the line (TOML syntax) or the field (validation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from tutor.core.lessons import Lesson
+from tutor.core.locations import lessons_dir
+from tutor.core.tomlread import TomlSyntaxError, load_toml_text
+
+
+@dataclass(frozen=True)
+class LessonProblem:
+    path: Path
+    message: str  # starts with the file name, then the line or the field
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Course:
+    lessons: list[Lesson]
+    problems: list[LessonProblem] = field(default_factory=list)
+
+    def get(self, lesson_id: str) -> Lesson:
+        for lesson in self.lessons:
+            if lesson.id == lesson_id:
+                return lesson
+        known = ", ".join(lesson.id for lesson in self.lessons)
+        raise KeyError(f"no lesson {lesson_id!r}; the course has: {known}")
+
+    def topics(self) -> dict[str, list[Lesson]]:
+        """Lessons grouped by topic, in course order."""
+        grouped: dict[str, list[Lesson]] = {}
+        for lesson in self.lessons:
+            grouped.setdefault(lesson.topic, []).append(lesson)
+        return grouped
+
+    def neighbour(self, lesson_id: str, step: int) -> Lesson | None:
+        """The lesson `step` places after (or before) `lesson_id`, if any."""
+        ids = [lesson.id for lesson in self.lessons]
+        index = ids.index(lesson_id) + step
+        return self.lessons[index] if 0 <= index < len(ids) else None
+
+
+def load_lesson(path: Path) -> Lesson:
+    """One lesson file; raises `LessonFileError` with a message naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise LessonFileError(f"{path.name}: cannot be read: {error}") from None
+    try:
+        return Lesson.model_validate(load_toml_text(text, path.name))
+    except TomlSyntaxError as error:
+        raise LessonFileError(str(error)) from None
+    except ValidationError as error:
+        raise LessonFileError(f"{path.name}: {_describe(error)}") from None
+
+
+def load_course(directory: Path | None = None) -> Course:
+    directory = directory or lessons_dir()
+    lessons: list[Lesson] = []
+    problems: list[LessonProblem] = []
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            lesson = load_lesson(path)
+        except LessonFileError as error:
+            problems.append(LessonProblem(path, str(error)))
+            continue
+        if any(other.id == lesson.id for other in lessons):
+            problems.append(LessonProblem(path, f"{path.name}: id: {lesson.id!r} is already used by another lesson"))
+            continue
+        lessons.append(lesson)
+    lessons.sort(key=lambda lesson: (lesson.order, lesson.id))
+    return Course(lessons, problems)
+
+
+class LessonFileError(ValueError):
+    pass
+
+
+def _describe(error: ValidationError) -> str:
+    """pydantic's errors as 'field.path: what is wrong', one per line."""
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        lines.append(f"{where}: {item['msg']}")
+    return "; ".join(lines)

@@ -1,0 +1,52 @@
+"""Languages: choosing one, and the tutor's own text from the message catalogue.
+
+Each language is one file, `tutor/locales/<code>.toml`, of flat `key = "text"`
+pairs with `{placeholders}`. Adding a language means adding a file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from importlib.resources import files
+
+from tutor.core.tomlread import load_toml_text
+
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_ENV = "MINIGPT_TUTOR_LANG"
+
+
+def available_languages() -> list[str]:
+    """Language codes with a catalogue file, English first."""
+    codes = sorted(p.name[:-5] for p in files("tutor.locales").iterdir() if p.name.endswith(".toml"))
+    return sorted(codes, key=lambda code: code != DEFAULT_LANGUAGE)
+
+
+def choose_language(requested: str | None = None, environ: Mapping[str, str] = os.environ) -> str:
+    """`--lang`, else MINIGPT_TUTOR_LANG, else the locale, else English."""
+    languages = available_languages()
+    for candidate in (requested, environ.get(LANGUAGE_ENV)):
+        if candidate:
+            if candidate not in languages:
+                raise ValueError(f"unknown language {candidate!r}; choose one of: {', '.join(languages)}")
+            return candidate
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        prefix = environ.get(variable, "")[:2].lower()
+        if prefix in languages:
+            return prefix
+    return DEFAULT_LANGUAGE
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    path = files("tutor.locales") / f"{language}.toml"
+    return load_toml_text(path.read_text(encoding="utf-8"), str(path))
+
+
+def tr(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
+    """The catalogue text for `key` in `language` (falling back to English), filled in."""
+    text = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE).get(key)
+    if text is None:
+        raise KeyError(f"no message {key!r} in the catalogue")
+    return text.format(**values) if values else text

@@ -1,0 +1,87 @@
+"""What a run produces: the JSON contracts of `check` and `diagnose`.
+
+These models cross the process boundary (the sandboxed child writes a
+`RunResult` as JSON, the tutor reads it back), so they hold only plain data.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Status(str, Enum):
+    PASSED = "passed"  # the check proved the fix
+    FAILED = "failed"  # ran (or raised) and the check did not pass
+    INVALID = "invalid"  # does not compile, or does not define the target
+    TIMEOUT = "timeout"
+    CRASHED = "crashed"  # the child died without a result
+    ERROR = "error"  # the tutor itself could not run the lesson
+
+
+class DiagnosisKind(str, Enum):
+    INPLACE_VERSION = "inplace_version"
+    LEAF_INPLACE = "leaf_inplace"
+    VIEW_LEAF_INPLACE = "view_leaf_inplace"
+    SHAPE_MISMATCH = "shape_mismatch"
+    VIEW_STRIDE = "view_stride"
+    RESHAPE_INVALID = "reshape_invalid"
+    DTYPE_MISMATCH = "dtype_mismatch"
+    DEVICE_MISMATCH = "device_mismatch"
+    INDEX_ERROR = "index_error"
+    BACKWARD_TWICE = "backward_twice"
+    NO_GRAD_FN = "no_grad_fn"
+    NONSCALAR_BACKWARD = "nonscalar_backward"
+    UNKNOWN = "unknown"
+
+
+class Diagnosis(BaseModel):
+    """torch's error, read into fields. Absent fields are None, never guessed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: DiagnosisKind = DiagnosisKind.UNKNOWN
+    exception: str | None = None  # e.g. "RuntimeError"
+    tensor_type: str | None = None  # e.g. "torch.FloatTensor"
+    shape: list[int] | None = None  # [] for a 0-d tensor
+    op: str | None = None  # e.g. "Add" (no Backward0 suffix)
+    output_index: int | None = None
+    version_found: int | None = None
+    version_expected: int | None = None
+    failed_backward: str | None = None  # anomaly mode only, e.g. "NativeLayerNormBackward0"
+    line: int | None = None  # line of the learner's block
+    message: str | None = None  # torch's message, verbatim
+
+
+class TensorComparison(BaseModel):
+    """One tensor of the learner's run set against the control's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    max_abs_diff: float | None = None  # None when missing on one side
+    missing: bool = False
+    matches: bool = False  # within the lesson's tolerance
+
+
+class RunResult(BaseModel):
+    """The outcome of one check of a learner's block (DESIGN.md "Contracts")."""
+
+    lesson: str
+    status: Status
+    message: str
+    diagnosis: Diagnosis | None = None
+    gradients: list[TensorComparison] = Field(default_factory=list)
+    evidence: dict[str, object] = Field(default_factory=dict)
+    duration_s: float = 0.0
+    stdout: str = ""
+    stderr: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.PASSED
+
+    def contract_json(self) -> str:
+        """The `check --json` object: the contract plus evidence, without raw output."""
+        return self.model_dump_json(exclude={"stdout", "stderr"})

@@ -1,0 +1,59 @@
+"""What scenarios share: the registry, the phases, the observation, the lesson preset.
+
+A scenario builds everything from the lesson's settings and a fixed seed, so the
+control run and the learner's run see the same model and the same batch; only the
+target function differs. It calls minigpt through module attributes (`data.get_batch`),
+so a target the learner replaced is the one that runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from minigpt import data, model
+from minigpt.model import GPT
+
+Settings = dict[str, Any]
+
+
+class Phases:
+    """Remembers which step of a scenario is running, to say where an error came from."""
+
+    def __init__(self) -> None:
+        self.current = "setup"
+
+    def __call__(self, name: str) -> None:
+        self.current = name
+
+
+@dataclass
+class Observation:
+    subject: str  # what `tensors` holds: "gradients" or "parameters"
+    tensors: dict[str, torch.Tensor | None]
+    outputs: dict[str, torch.Tensor] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+Scenario = Callable[[Settings, Phases], Observation]
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def scenario(function: Scenario) -> Scenario:
+    SCENARIOS[function.__name__] = function
+    return function
+
+
+def tiny_model(settings: Settings) -> tuple[GPT, torch.Tensor, torch.Tensor]:
+    """The lesson preset, a seeded model and one seeded batch from the shipped corpus."""
+    tokenizer, corpus = data.encode_corpus()
+    config = dataclasses.replace(model.GPTConfig.tiny(tokenizer.vocab_size), n_layer=settings.get("n_layer", 1))
+    gpt = model.build_model(config, seed=settings.get("seed", 0))
+    generator = torch.Generator().manual_seed(settings.get("seed", 0))
+    batch_size = settings.get("batch_size", 1)
+    x, y = data.get_batch(corpus, batch_size, settings.get("block_size", config.block_size), generator)
+    return gpt, x, y

@@ -1,0 +1,77 @@
+"""Running a lesson's scenario twice, control then learner, and comparing the two."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from types import CodeType
+from typing import Any
+
+import torch
+
+from tutor.core.job import ChildReport, Job
+from tutor.core.results import TensorComparison
+from tutor.sandbox import forward_scenarios, training_scenarios  # noqa: F401  (they register scenarios)
+from tutor.sandbox.child import define_learner_function, invalid, learner_line, signature_problem
+from tutor.sandbox.observe import SCENARIOS, Phases
+
+def run_against_control(job: Job, code: CodeType) -> ChildReport:
+    torch.set_num_threads(1)  # the tiny model gains nothing from threads, and forks stay safe
+    module_name, qualname = job.target.split(":")
+    module = importlib.import_module(module_name)
+    owner_path, _, name = qualname.rpartition(".")
+    owner: Any = getattr(module, owner_path) if owner_path else module
+    run = SCENARIOS[job.scenario]
+
+    control = run(job.settings, Phases())
+    phases = Phases()
+    phases("define")
+    try:
+        learner_function = define_learner_function(code, vars(module), name)
+    except BaseException as error:  # the block's own top-level code raised
+        return raised(error, phases)
+    if learner_function is None:
+        return invalid("missing_target", name)
+    if not callable(learner_function):
+        return invalid("not_callable", name)
+    expected = signature_problem(getattr(owner, name), learner_function)
+    if expected:
+        return invalid("signature", f"{name}{expected}")
+    setattr(owner, name, learner_function)
+    try:
+        with torch.autograd.set_detect_anomaly(job.detect_anomaly):
+            learner = run(job.settings, phases)
+    except BaseException as error:  # SystemExit and KeyboardInterrupt from the block are results too
+        return raised(error, phases)
+    return ChildReport(
+        outcome="compared",
+        subject=control.subject,
+        comparisons=compare(control.tensors, learner.tensors, job.tolerance),
+        outputs=compare(dict(control.outputs), dict(learner.outputs), job.tolerance),
+        evidence={**learner.evidence, **{f"control_{k}": v for k, v in control.evidence.items()}},
+    )
+
+
+def raised(error: BaseException, phases: Phases) -> ChildReport:
+    traceback.print_exception(error, file=sys.stderr)
+    sys.stderr.flush()
+    return ChildReport(outcome="raised", phase=phases.current, exception=type(error).__name__, line=learner_line(error))
+
+
+def compare(
+    control: dict[str, torch.Tensor | None], learner: dict[str, torch.Tensor | None], tolerance: float
+) -> list[TensorComparison]:
+    return [compare_one(name, expected, learner.get(name), tolerance) for name, expected in control.items()]
+
+
+def compare_one(name: str, expected: torch.Tensor | None, actual: torch.Tensor | None, tolerance: float) -> TensorComparison:
+    if expected is None or actual is None:
+        both_absent = expected is None and actual is None
+        return TensorComparison(name=name, max_abs_diff=0.0 if both_absent else None, missing=actual is None and not both_absent, matches=both_absent)
+    if not isinstance(actual, torch.Tensor) or actual.shape != expected.shape:
+        return TensorComparison(name=name, matches=False)
+    difference = (actual.detach().double() - expected.detach().double()).abs()
+    largest = difference.max().item() if difference.numel() else 0.0
+    close = torch.allclose(actual.detach().double(), expected.detach().double(), rtol=1e-5, atol=tolerance)
+    return TensorComparison(name=name, max_abs_diff=largest, matches=bool(close))
