@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal tutor that teaches PyTorch by breaking a small GPT on purpose.",
     )
     parser.add_argument("--lang", help="language of the tutor's text: en or es (default: MINIGPT_TUTOR_LANG, then the locale)")
+    parser.add_argument("--learner", metavar="NAME", help="whose progress to use (default: MINIGPT_TUTOR_LEARNER, then the login name)")
+    parser.add_argument("--saves-dir", metavar="DIR", help="folder of progress files (default: MINIGPT_TUTOR_SAVES, then saves/ in a checkout)")
+    parser.add_argument("--lesson", metavar="ID", help="open this lesson directly")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.register(subparsers)

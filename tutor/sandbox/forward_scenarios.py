@@ -11,7 +11,7 @@ def gradients(settings: Settings, phase: Phases) -> Observation:
     gpt, x, y = tiny_model(settings)
     phase("forward")
     logits, loss = gpt(x, y)
-    phase("backward")
+    phase.backward(loss)
     loss.backward()
     grads = {name: p.grad for name, p in gpt.named_parameters()}
     return Observation("gradients", grads, {"loss": loss.detach(), "logits": logits.detach()}, {"loss": loss.item()})

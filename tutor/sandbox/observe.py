@@ -22,13 +22,23 @@ Settings = dict[str, Any]
 
 
 class Phases:
-    """Remembers which step of a scenario is running, to say where an error came from."""
+    """Remembers which step of a scenario is running, to say where an error came from.
+
+    Scenarios call `phases.backward(loss)` just before `loss.backward()`, so that
+    listeners (e.g. the graph view) can look at the graph while it is still whole.
+    """
 
     def __init__(self) -> None:
         self.current = "setup"
+        self.before_backward: list[Callable[[torch.Tensor], None]] = []
 
     def __call__(self, name: str) -> None:
         self.current = name
+
+    def backward(self, loss: torch.Tensor) -> None:
+        self.current = "backward"
+        for listener in self.before_backward:
+            listener(loss)
 
 
 @dataclass
