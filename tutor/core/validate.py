@@ -7,11 +7,14 @@ its own declared symptom when it has one.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from tutor.core.lessons import Expectation, Lesson
+from tutor.core.i18n import available_languages
+from tutor.core.lessons import Expectation, Lesson, Text
 from tutor.core.results import RunResult, Status
 
 Runner = Callable[[Lesson, str], RunResult]
@@ -23,6 +26,48 @@ class Claim:
     name: str  # "starter", "fix", "also_correct[0]", "wrong_fixes[1]"
     ok: bool
     detail: str  # what the run said, and what was wrong with it
+
+
+_FENCED = re.compile(r"```.*?```", re.DOTALL)
+_INLINE = re.compile(r"`[^`\n]+`")
+_SHAPE = re.compile(r"\[\s*\d+(?:\s*,\s*\d+)*\s*\]")
+_LIST_ITEM = re.compile(r"^\s*(?:\d+\.|-)\s", re.MULTILINE)
+
+
+def invariants(text: str) -> dict[str, Counter[str]]:
+    """What a translation must keep as it is: code, torch's messages, shapes, list structure."""
+    fenced = _FENCED.findall(text)
+    rest = _FENCED.sub("", text)
+    return {
+        "code blocks": Counter(fenced),
+        "inline code": Counter(set(_INLINE.findall(rest))),
+        "shapes": Counter(set(_SHAPE.findall(rest))),
+        "list items": Counter({"count": len(_LIST_ITEM.findall(rest))}),
+    }
+
+
+def texts_of(lesson: Lesson) -> Iterator[tuple[str, Text]]:
+    yield "title", lesson.title
+    for name, text in lesson.story:
+        yield f"story.{name}", text
+    for name, text in lesson.hints:
+        yield f"hints.{name}", text
+    for index, wrong in enumerate(lesson.wrong_fixes):
+        yield f"wrong_fixes[{index}].why", wrong.why
+
+
+def translation_problems(lesson: Lesson, languages: list[str]) -> list[str]:
+    """Missing languages, and translations that disagree with English on structure."""
+    problems = []
+    for field, text in texts_of(lesson):
+        english = invariants(text.root["en"])
+        for language in languages:
+            if language not in text.root:
+                problems.append(f"{field}: no {language!r} text")
+                continue
+            other = invariants(text.root[language])
+            problems += [f"{field}: {language!r} differs from 'en' in its {part}" for part in english if english[part] != other[part]]
+    return problems
 
 
 def mismatches(result: RunResult, expect: Expectation) -> list[str]:
@@ -64,7 +109,13 @@ def claims_of(lesson: Lesson) -> Iterator[tuple[str, str, Callable[[RunResult], 
 
 
 def validate(lessons: list[Lesson], run: Runner, workers: int = 2) -> list[Claim]:
-    """Run every claim of every lesson; the runs are subprocesses, so threads suffice."""
+    """Check every lesson's translations, then run every claim; runs are subprocesses, so threads suffice."""
+    languages = available_languages()
+    text_claims = []
+    for lesson in lessons:
+        problems = translation_problems(lesson, languages)
+        detail = "; ".join(problems) if problems else f"written in {', '.join(languages)}"
+        text_claims.append(Claim(lesson.id, "translations", not problems, detail))
     jobs = [(lesson, name, block, judge) for lesson in lessons for name, block, judge in claims_of(lesson)]
 
     def one(job: tuple[Lesson, str, str, Callable[[RunResult], list[str]]]) -> Claim:
@@ -75,4 +126,4 @@ def validate(lessons: list[Lesson], run: Runner, workers: int = 2) -> list[Claim
         return Claim(lesson.id, name, not problems, detail)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, jobs))
+        return text_claims + list(pool.map(one, jobs))
