@@ -1,0 +1,136 @@
+"""The disk side of saves: a per-learner lock, atomic writes, quarantine.
+
+A write never leaves a half-written save: the new text goes to a temporary file
+in the same folder, is fsynced, and replaces the old file in one rename (then
+the folder is fsynced so the rename survives a power cut). Any failure leaves
+the previous save untouched and becomes a SaveError that says what happened.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tutor.core.explained import ExplainedError
+
+# Owner reads and writes; the folder's group (the teacher's, in a class folder) reads.
+SAVE_MODE = 0o640
+# Only the owner may open a lock: a lock others could open, they could hold forever.
+LOCK_MODE = 0o600
+# A folder the tutor creates for one person is private; a class folder is set up by hand.
+PRIVATE_DIR_MODE = 0o700
+LOCK_WAIT_S = 30.0
+
+_ERRNO_KEYS = {
+    errno.ENOSPC: "save.disk_full",
+    errno.EDQUOT: "save.disk_full",
+    errno.EROFS: "save.read_only",
+    errno.EACCES: "save.permission",
+    errno.EPERM: "save.permission",
+}
+
+
+class SaveError(ExplainedError):
+    """Progress could not be saved (or the saves folder cannot be used); the old save is kept."""
+
+
+def save_error(error: OSError, path: Path) -> SaveError:
+    """The OSError as a SaveError naming the cause and the path."""
+    key = _ERRNO_KEYS.get(error.errno or 0, "save.os_error")
+    return SaveError(key, path=str(path), detail=error.strerror or str(error))
+
+
+def ensure_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    except OSError as error:
+        raise save_error(error, folder) from None
+    if not folder.is_dir():
+        raise SaveError("save.not_a_folder", path=str(folder))
+
+
+@contextmanager
+def locked(lock_path: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
+    """Hold an exclusive flock on `lock_path` (created if missing) for the block."""
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, LOCK_MODE)
+    except OSError as error:
+        raise save_error(error, lock_path) from None
+    try:
+        deadline = time.monotonic() + wait_s
+        pause = 0.002
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise SaveError("save.lock_busy", path=str(lock_path)) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text`, all or nothing."""
+    folder = path.parent
+    try:
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise save_error(error, path) from None
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            os.fchmod(stream.fileno(), SAVE_MODE)
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        _remove_quietly(temporary)
+        raise save_error(error, path) from None
+    fsync_folder(folder)
+
+
+def fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return  # the rename is done; only its durability across a power cut is at stake
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def quarantine(path: Path, now: datetime | None = None) -> Path:
+    """Move an unreadable save aside as `<name>.corrupt-<UTC time>`, never over another one."""
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+    try:
+        os.rename(path, target)
+    except OSError as error:
+        raise save_error(error, path) from None
+    fsync_folder(path.parent)
+    return target
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
