@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tutor.core.job import BLOCK_FILENAME
 from tutor.core.results import Diagnosis, DiagnosisKind
 
-BLOCK_FILENAME = "learner_block.py"  # the file name the sandbox gives the learner's block
 
 _TAIL_CHARS = 200_000  # the final exception is at the end; older text is only noise
 _TB_HEADER = "Traceback (most recent call last):"
@@ -23,7 +23,7 @@ _CHAIN_MARKERS = (
 _ANOMALY_KEY = "Error detected in "
 
 _FRAME = re.compile(r'\s*File "(?P<path>[^\n]*)", line (?P<line>\d+)')
-_EXC_LINE = re.compile(r"(?P<name>[A-Za-z_][\w.]*)(?:: ?(?P<msg>.*))?\Z", re.S)
+_EXC_LINE = re.compile(r"(?P<name>[A-Za-z_][\w.]{0,200})(?:: ?(?P<msg>.*))?\Z", re.S)
 # A Python exception printed without a "Traceback" header (a script's SyntaxError).
 _BARE_EXC_LINE = re.compile(r"(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt)(?::|\Z)")
 # `path:12: UserWarning: ...`: a warning interleaved after a traceback ends its message.
@@ -42,7 +42,9 @@ _FAMILIES: tuple[tuple[DiagnosisKind, re.Pattern[str]], ...] = tuple(
     (kind, re.compile("|".join(phrases)))
     for kind, phrases in (
         (DiagnosisKind.INPLACE_VERSION, [r"modified by an inplace operation", _VERSIONS.pattern]),
-        (DiagnosisKind.VIEW_LEAF_INPLACE, [r"a view of a leaf Variable that requires grad is being used in an in-place"]),
+        (DiagnosisKind.VIEW_LEAF_INPLACE, [
+            r"a view of a leaf Variable that requires grad is being used in an in-place",
+        ]),
         (DiagnosisKind.LEAF_INPLACE, [r"a leaf Variable that requires grad is being used in an in-place"]),
         (DiagnosisKind.VIEW_STRIDE, [r"view size is not compatible with input tensor's size and stride"]),
         (DiagnosisKind.RESHAPE_INVALID, [r"shape '\[[-\d, ]*\]' is invalid for input of size"]),
