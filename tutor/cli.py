@@ -11,9 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from tutor.commands import check, diagnose, lessons, validate
+from tutor.commands import progress, report
 from tutor.commands.common import CommandError, console_for
 
-COMMANDS = (lessons, check, diagnose, validate)
+COMMANDS = (lessons, check, diagnose, validate, progress, report)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,9 +22,6 @@ from tutor.core.learners import validate_learner_name
 from tutor.core.results import RunResult, Status
 from tutor.core.savefiles import SaveError, ensure_folder, locked, quarantine, save_error, write_atomic
 
-__all__ = ["LearnerSave", "LessonProgress", "LessonState", "ProgressStore", "SaveError", "SaveUnreadable",
-           "read_save", "save_path", "SCHEMA_VERSION", "MAX_HINT_RUNG"]
-
 SCHEMA_VERSION = 2
 MAX_HINT_RUNG = 3  # mild, medium, direct
 SAVE_SUFFIX = ".json"

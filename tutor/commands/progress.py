@@ -1,0 +1,124 @@
+"""`minigpt-tutor progress` and `minigpt-tutor reset LESSON|--all`: one learner's saved progress."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+
+from rich import box
+from rich.table import Table
+
+from tutor.commands.common import CommandError, console_for, course, language
+from tutor.core.i18n import tr
+from tutor.core.lessons import Lesson
+from tutor.core.learners import LearnerNameError, resolve_learner, resolve_saves_dir
+from tutor.core.progress import MAX_HINT_RUNG, LearnerSave, LessonProgress, LessonState, ProgressStore, SaveError
+
+STATE_STYLE = {LessonState.NEW: "dim", LessonState.ATTEMPTED: "yellow", LessonState.SOLVED: "bold green"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    shown = subparsers.add_parser("progress", help="show your progress, lesson by lesson",
+                                  description="Print the learner's saved progress as a table (see --learner and "
+                                  "--saves-dir before the command).")
+    shown.set_defaults(handler=run_progress)
+
+    reset = subparsers.add_parser("reset", help="forget your progress in one lesson, or in all",
+                                  description="Forget the saved progress of LESSON (or of every lesson with --all). "
+                                  "Asks for confirmation unless --yes is given. Exit code: 0 reset, 1 cancelled.")
+    reset.add_argument("lesson", metavar="LESSON", nargs="?", help="the lesson to reset")
+    reset.add_argument("--all", action="store_true", help="reset every lesson")
+    reset.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    reset.set_defaults(handler=run_reset)
+
+
+def open_store(args: argparse.Namespace, lang: str) -> ProgressStore:
+    """The store of the learner chosen by --learner / --saves-dir (or their defaults)."""
+    try:
+        return ProgressStore(resolve_saves_dir(args.saves_dir), resolve_learner(args.learner), language=lang)
+    except LearnerNameError as error:
+        raise CommandError(error.explain(lang)) from None
+
+
+def format_duration(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s"
+
+
+def state_text(state: LessonState, lang: str) -> str:
+    return f"[{STATE_STYLE[state]}]{tr(f'progress.state.{state.value}', lang)}[/]"
+
+
+def lesson_order(saved_ids: Iterable[str]) -> list[tuple[str, Lesson | None]]:
+    """The course's lessons in order, then any saved lesson the course no longer has (without a Lesson)."""
+    known: list[tuple[str, Lesson | None]] = [(lesson.id, lesson) for lesson in course().lessons]
+    known_ids = {lesson_id for lesson_id, _ in known}
+    return known + [(lesson_id, None) for lesson_id in sorted(set(saved_ids) - known_ids)]
+
+
+def progress_table(save: LearnerSave, lang: str) -> Table:
+    table = Table(title=tr("progress.title", lang, learner=save.learner), title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column(tr("progress.column.lesson", lang), no_wrap=True)
+    for header in ("state", "attempts", "runs", "hint", "time"):
+        table.add_column(tr(f"progress.column.{header}", lang), justify="left" if header == "state" else "right",
+                         min_width=len(tr(f"progress.state.{LessonState.ATTEMPTED.value}", lang)) if header == "state"
+                         else None, no_wrap=header == "time")
+    table.add_column(tr("progress.column.solved_at", lang), no_wrap=True)
+    for lesson_id, _ in lesson_order(save.lessons):
+        lesson = save.lessons.get(lesson_id, LessonProgress())
+        solved = lesson.solved_at.astimezone().strftime("%Y-%m-%d") if lesson.solved_at else "-"
+        marker = "▸ " if lesson_id == save.last_lesson else "  "  # the lesson the tutor reopens
+        table.add_row(marker + lesson_id, state_text(lesson.state, lang),
+                      str(lesson.attempts), str(lesson.runs), f"{lesson.hint_rung}/{MAX_HINT_RUNG}",
+                      format_duration(lesson.time_spent_s), solved)
+    return table
+
+
+def run_progress(args: argparse.Namespace) -> int:
+    lang = language(args)
+    store = open_store(args, lang)
+    try:
+        save = store.peek()
+    except SaveError as error:
+        raise CommandError(error.explain(lang)) from None
+    console = console_for()
+    for notice in store.notices:
+        console_for(sys.stderr).print(f"[yellow]{notice}[/]")
+    console.print(progress_table(save, lang))
+    console.print(tr("progress.file", lang, path=str(store.path)))
+    return 0
+
+
+def confirmed(question: str, lang: str) -> bool:
+    print(f"{question} [{tr('reset.answers', lang)}] ", end="", flush=True)
+    try:
+        answer = sys.stdin.readline()
+    except (OSError, ValueError):
+        return False
+    return answer.strip().lower() in tr("reset.yes_words", lang).split()
+
+
+def run_reset(args: argparse.Namespace) -> int:
+    lang = language(args)
+    if args.all == (args.lesson is not None):
+        raise CommandError(tr("reset.usage", lang))
+    store = open_store(args, lang)
+    try:
+        if args.lesson is not None:
+            known = {lesson_id for lesson_id, _ in lesson_order(store.peek().lessons)}
+            if args.lesson not in known:
+                raise CommandError(tr("reset.unknown_lesson", lang, lesson=args.lesson))
+        what = tr("reset.all", lang) if args.all else args.lesson
+        if not args.yes and not confirmed(tr("reset.question", lang, what=what, learner=store.learner), lang):
+            console_for().print(tr("reset.cancelled", lang))
+            return 1
+        store.reset(None if args.all else args.lesson)
+    except SaveError as error:
+        raise CommandError(error.explain(lang)) from None
+    for notice in store.notices:
+        console_for(sys.stderr).print(f"[yellow]{notice}[/]")
+    console_for().print(tr("reset.done", lang, what=what, learner=store.learner))
+    return 0

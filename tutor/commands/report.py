@@ -1,0 +1,165 @@
+"""`minigpt-tutor report`: the teacher's view of a class's saves folder.
+
+Learners x lessons (state, attempts, hint rung, time), and per lesson how many
+solved it, the median attempts it took them and how many reached the direct
+hint, so the hardest breaks stand out. `--format json|csv` is data with stable
+English keys; the table is for people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from statistics import median
+
+from rich.table import Table
+
+from tutor.commands.common import CommandError, console_for, language
+from tutor.commands.progress import format_duration, lesson_order, state_text
+from tutor.core.i18n import tr
+from tutor.core.learners import LearnerNameError, resolve_saves_dir, validate_learner_name
+from tutor.core.progress import (MAX_HINT_RUNG, SAVE_SUFFIX, LearnerSave, LessonProgress, LessonState, SaveError,
+                                 SaveUnreadable, read_save)
+
+FORMATS = ("table", "csv", "json")
+CSV_FIELDS = ("learner", "lesson", "state", "attempts", "runs", "hint_rung", "hints_at_solve", "time_spent_s",
+              "first_opened", "solved_at")
+
+
+@dataclass(frozen=True)
+class LessonSummary:
+    lesson: str
+    learners: int
+    attempted: int  # opened and ran at least once, solved or not
+    solved: int
+    median_attempts: float | None  # attempts it took those who solved it
+    direct_hint: int  # learners who reached the last hint rung
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    saves_dir: str
+    lessons: list[str]
+    saves: list[LearnerSave]
+    summary: list[LessonSummary]
+    unreadable: list[dict[str, str]]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("report", help="the class's progress, for the teacher",
+                                   description="Read every learner's save in the saves folder and print learners x "
+                                   "lessons and a per-lesson summary.")
+    # SUPPRESS keeps a value given before the command (`minigpt-tutor --saves-dir DIR report`).
+    parser.add_argument("--saves-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help="the class's saves folder (default: as for the tutor)")
+    parser.add_argument("--format", choices=FORMATS, default="table", help="table (default), csv or json")
+    parser.set_defaults(handler=run)
+
+
+def read_class(saves_dir: Path) -> tuple[list[LearnerSave], list[dict[str, str]]]:
+    """Every readable save in the folder, by learner name, and the files that could not be read."""
+    saves, unreadable = [], []
+    for path in sorted(saves_dir.glob(f"*{SAVE_SUFFIX}")):
+        try:
+            validate_learner_name(path.name[: -len(SAVE_SUFFIX)])
+            saves.append(read_save(path))
+        except (LearnerNameError, SaveError, SaveUnreadable) as error:
+            unreadable.append({"file": path.name, "error": str(error)})
+    return sorted(saves, key=lambda save: save.learner.casefold()), unreadable
+
+
+def summarise(lesson_id: str, saves: list[LearnerSave]) -> LessonSummary:
+    progress = [save.lessons.get(lesson_id, LessonProgress()) for save in saves]
+    solved = [p for p in progress if p.state is LessonState.SOLVED]
+    attempts = [p.attempts_at_solve if p.attempts_at_solve is not None else p.attempts for p in solved]
+    return LessonSummary(
+        lesson=lesson_id, learners=len(saves),
+        attempted=sum(p.state is not LessonState.NEW for p in progress), solved=len(solved),
+        median_attempts=float(median(attempts)) if attempts else None,
+        direct_hint=sum(p.hint_rung >= MAX_HINT_RUNG for p in progress))
+
+
+def build_report(saves_dir: Path) -> ClassReport:
+    if not saves_dir.is_dir():
+        raise FileNotFoundError(saves_dir)
+    saves, unreadable = read_class(saves_dir)
+    lessons = [lesson_id for lesson_id, _ in lesson_order({i for save in saves for i in save.lessons})]
+    return ClassReport(str(saves_dir), lessons, saves, [summarise(i, saves) for i in lessons], unreadable)
+
+
+def lesson_record(save: LearnerSave, lesson_id: str) -> dict[str, object]:
+    progress = save.lessons.get(lesson_id, LessonProgress())
+    return progress.model_dump(mode="json", include={"state", "attempts", "runs", "hint_rung", "hints_at_solve",
+                                                     "time_spent_s", "first_opened", "solved_at"})
+
+
+def as_json(report: ClassReport) -> str:
+    return json.dumps({
+        "saves_dir": report.saves_dir,
+        "lessons": report.lessons,
+        "learners": [{"learner": save.learner, "last_lesson": save.last_lesson,
+                      "lessons": {i: lesson_record(save, i) for i in report.lessons}} for save in report.saves],
+        "summary": [asdict(s) for s in report.summary],
+        "unreadable": report.unreadable,
+    }, ensure_ascii=False, indent=2)
+
+
+def write_csv(report: ClassReport) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for save in report.saves:
+        for lesson_id in report.lessons:
+            writer.writerow({"learner": save.learner, "lesson": lesson_id, **lesson_record(save, lesson_id)})
+
+
+def cell(progress: LessonProgress, lang: str) -> str:
+    if progress.state is LessonState.NEW:
+        return state_text(progress.state, lang)
+    return "\n".join((state_text(progress.state, lang),
+                      tr("report.cell", lang, attempts=progress.attempts, rung=progress.hint_rung),
+                      format_duration(progress.time_spent_s)))
+
+
+def print_tables(report: ClassReport, lang: str) -> None:
+    console = console_for()
+    matrix = Table(title=tr("report.title", lang, learners=len(report.saves), folder=report.saves_dir),
+                   title_justify="left", show_lines=True)
+    matrix.add_column(tr("report.learner", lang))
+    for lesson_id in report.lessons:
+        matrix.add_column(lesson_id)
+    for save in report.saves:
+        matrix.add_row(save.learner, *(cell(save.lessons.get(i, LessonProgress()), lang) for i in report.lessons))
+    console.print(matrix)
+
+    summary = Table(title=tr("report.summary_title", lang), title_justify="left")
+    for header in ("lesson", "attempted", "solved", "median_attempts", "direct_hint"):
+        summary.add_column(tr(f"report.column.{header}", lang), justify="left" if header == "lesson" else "right")
+    for s in report.summary:
+        median_text = "-" if s.median_attempts is None else f"{s.median_attempts:g}"
+        summary.add_row(s.lesson, f"{s.attempted}/{s.learners}", f"{s.solved}/{s.learners}", median_text,
+                        f"{s.direct_hint}/{s.learners}")
+    console.print(summary)
+    for problem in report.unreadable:
+        console_for(sys.stderr).print(f"[yellow]{tr('report.unreadable', lang, **problem)}[/]")
+
+
+def run(args: argparse.Namespace) -> int:
+    lang = language(args)
+    saves_dir = resolve_saves_dir(args.saves_dir)
+    try:
+        report = build_report(saves_dir)
+    except FileNotFoundError:
+        raise CommandError(tr("report.no_folder", lang, folder=str(saves_dir))) from None
+    except OSError as error:
+        raise CommandError(tr("report.folder_error", lang, folder=str(saves_dir), detail=error.strerror)) from None
+    if args.format == "json":
+        print(as_json(report))
+    elif args.format == "csv":
+        write_csv(report)
+    else:
+        print_tables(report, lang)
+    return 0
