@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from tutor.core.graph import AutogradGraph
 from tutor.core.results import TensorComparison
 
 BLOCK_FILENAME = "learner_block.py"
@@ -26,7 +27,9 @@ class Job(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)
     tolerance: float
     detect_anomaly: bool = False
+    capture_graph: bool = False  # describe the autograd graph just before the first backward
     memory_mb: int  # address-space limit the child sets on itself
+    timeout_s: float | None = None  # the run's own deadline, should the tutor vanish mid-run
 
 
 class ChildReport(BaseModel):
@@ -42,3 +45,4 @@ class ChildReport(BaseModel):
     comparisons: list[TensorComparison] = Field(default_factory=list)
     outputs: list[TensorComparison] = Field(default_factory=list)  # loss, logits...
     evidence: dict[str, Any] = Field(default_factory=dict)
+    graph: AutogradGraph | None = None  # the learner's graph, when the job asked for it

@@ -10,6 +10,8 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tutor.core.graph import AutogradGraph
+
 
 class Status(str, Enum):
     PASSED = "passed"  # the check proved the fix
@@ -61,6 +63,7 @@ class TensorComparison(BaseModel):
 
     name: str
     max_abs_diff: float | None = None  # None when missing on one side
+    rel_diff: float | None = None  # max_abs_diff over the control's largest magnitude
     missing: bool = False
     matches: bool = False  # within the lesson's tolerance
 
@@ -77,6 +80,8 @@ class RunResult(BaseModel):
     duration_s: float = 0.0
     stdout: str = ""
     stderr: str = ""
+    # only when the run asked for it (`graph`); not part of the check contract
+    graph: AutogradGraph | None = Field(default=None, exclude=True)
 
     @property
     def passed(self) -> bool:

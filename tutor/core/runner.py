@@ -83,12 +83,14 @@ class BlockRun:
         source: str | bytes,
         *,
         detect_anomaly: bool = False,
+        capture_graph: bool = False,
         limits: RunLimits = RunLimits(),
         language: str = "en",
     ) -> None:
         self.lesson = lesson
         self.source = source.encode("utf-8") if isinstance(source, str) else source
         self.detect_anomaly = detect_anomaly
+        self.capture_graph = capture_graph
         self.limits = limits
         self.language = language
         self._cancelled = threading.Event()
@@ -113,6 +115,7 @@ class BlockRun:
             settings=check.settings,
             tolerance=check.tolerance,
             detect_anomaly=self.detect_anomaly,
+            capture_graph=self.capture_graph,
             memory_mb=self.limits.memory_mb,
         )
 
@@ -143,7 +146,7 @@ class BlockRun:
             result = unfinished(self.lesson.id, Status.TIMEOUT, self.language, seconds=self.limits.timeout_s)
         elif report_path.is_file():
             report = ChildReport.model_validate_json(report_path.read_text(encoding="utf-8"))
-            result = judge(self.lesson.id, report, err, self.language)
+            result = judge(self.lesson.id, report, err, self.language).model_copy(update={"graph": report.graph})
         else:
             result = unfinished(self.lesson.id, Status.CRASHED, self.language, returncode=process.returncode)
         return result.model_copy(update={"duration_s": round(duration, 3), "stdout": out, "stderr": err})

@@ -10,10 +10,12 @@ from typing import Any
 
 import torch
 
+from tutor.core.graph import AutogradGraph
 from tutor.core.job import ChildReport, Job
 from tutor.core.results import TensorComparison
 from tutor.sandbox import forward_scenarios, training_scenarios  # noqa: F401  (they register scenarios)
 from tutor.sandbox.child import define_learner_function, invalid, learner_line, signature_problem
+from tutor.sandbox.graph import GraphCapture
 from tutor.sandbox.observe import SCENARIOS, Phases
 
 def run_against_control(job: Job, code: CodeType) -> ChildReport:
@@ -39,24 +41,27 @@ def run_against_control(job: Job, code: CodeType) -> ChildReport:
     if expected:
         return invalid("signature", f"{name}{expected}")
     setattr(owner, name, learner_function)
+    capture = GraphCapture(owner, phases, enabled=job.capture_graph)
     try:
-        with torch.autograd.set_detect_anomaly(job.detect_anomaly):
+        with torch.autograd.set_detect_anomaly(job.detect_anomaly), capture:
             learner = run(job.settings, phases)
     except BaseException as error:  # SystemExit and KeyboardInterrupt from the block are results too
-        return raised(error, phases)
+        return raised(error, phases, capture.graph)
     return ChildReport(
         outcome="compared",
         subject=control.subject,
         comparisons=compare(control.tensors, learner.tensors, job.tolerance),
         outputs=compare(dict(control.outputs), dict(learner.outputs), job.tolerance),
         evidence={**learner.evidence, **{f"control_{k}": v for k, v in control.evidence.items()}},
+        graph=capture.graph,
     )
 
 
-def raised(error: BaseException, phases: Phases) -> ChildReport:
+def raised(error: BaseException, phases: Phases, graph: AutogradGraph | None = None) -> ChildReport:
     traceback.print_exception(error, file=sys.stderr)
     sys.stderr.flush()
-    return ChildReport(outcome="raised", phase=phases.current, exception=type(error).__name__, line=learner_line(error))
+    return ChildReport(outcome="raised", phase=phases.current, exception=type(error).__name__, line=learner_line(error),
+                       graph=graph)
 
 
 def compare(
@@ -73,5 +78,7 @@ def compare_one(name: str, expected: torch.Tensor | None, actual: torch.Tensor |
         return TensorComparison(name=name, matches=False)
     difference = (actual.detach().double() - expected.detach().double()).abs()
     largest = difference.max().item() if difference.numel() else 0.0
+    scale = expected.detach().double().abs().max().item() if expected.numel() else 0.0
+    relative = largest / scale if scale else (0.0 if largest == 0.0 else None)
     close = torch.allclose(actual.detach().double(), expected.detach().double(), rtol=1e-5, atol=tolerance)
-    return TensorComparison(name=name, max_abs_diff=largest, matches=bool(close))
+    return TensorComparison(name=name, max_abs_diff=largest, rel_diff=relative, matches=bool(close))
