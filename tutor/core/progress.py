@@ -20,7 +20,8 @@ from pydantic import BaseModel, Field, ValidationError
 from tutor.core.i18n import DEFAULT_LANGUAGE, tr
 from tutor.core.learners import validate_learner_name
 from tutor.core.results import RunResult, Status
-from tutor.core.savefiles import SaveError, ensure_folder, locked, quarantine, save_error, write_atomic
+from tutor.core.savefiles import (SaveError, ensure_folder, locked, quarantine, remove_stale_temporaries, save_error,
+                                  write_atomic)
 
 SCHEMA_VERSION = 2
 MAX_HINT_RUNG = 3  # mild, medium, direct
@@ -250,6 +251,7 @@ class ProgressStore:
     def _update(self, change: Callable[[LearnerSave], None]) -> LearnerSave:
         ensure_folder(self.saves_dir)
         with locked(self.lock_path):
+            remove_stale_temporaries(self.path)
             save, dirty = self._read_locked()
             before = save.model_dump_json()
             change(save)

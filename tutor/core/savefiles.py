@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import glob
 import os
 import tempfile
 import time
@@ -98,6 +99,13 @@ def write_atomic(path: Path, text: str) -> None:
         _remove_quietly(temporary)
         raise save_error(error, path) from None
     fsync_folder(folder)
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete temporary files a killed writer of `path` left behind. Call under the lock:
+    then no other writer of `path` can be half-way through."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        _remove_quietly(str(stale))
 
 
 def fsync_folder(folder: Path) -> None:
