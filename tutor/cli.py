@@ -12,9 +12,10 @@ from collections.abc import Sequence
 
 from tutor.commands import check, diagnose, lessons, validate
 from tutor.commands import progress, report
+from tutor.commands import graph
 from tutor.commands.common import CommandError, console_for
 
-COMMANDS = (lessons, check, diagnose, validate, progress, report)
+COMMANDS = (lessons, check, diagnose, validate, progress, report, graph)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,7 +6,11 @@ writes it into its report; the tutor shows it as a tree. Nothing here imports to
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from tutor.core.i18n import tr
 
 
 class SavedTensorInfo(BaseModel):
@@ -80,3 +84,93 @@ class AutogradGraph(BaseModel):
                 for node in self.nodes
             ],
         }
+
+
+@dataclass
+class ModuleGroup:
+    """The nodes one module made, and its submodules' groups, in the order backward reaches them."""
+
+    path: str | None  # "" is the model itself; None holds nodes made outside any module
+    module_type: str | None = None
+    children: list[ModuleGroup | GraphNode] = field(default_factory=list)
+
+    @property
+    def first_reached(self) -> int:
+        return min((_first_reached(child) for child in self.children), default=0)
+
+    @property
+    def broken(self) -> bool:
+        return any(child.broken for child in self.children)
+
+
+def _first_reached(item: ModuleGroup | GraphNode) -> int:
+    return item.first_reached if isinstance(item, ModuleGroup) else item.backward_order
+
+
+def outline(graph: AutogradGraph, *, scoped: bool = True) -> list[ModuleGroup]:
+    """The graph grouped by module, for a tree view.
+
+    Scoped: only the lesson's modules (e.g. `blocks.0`), one group each; otherwise, or
+    when the lesson has no module scope, the whole model and what lies outside it.
+    """
+    nodes = graph.in_scope() if scoped else []
+    roots = list(graph.scope) if nodes else [""]
+    nodes = nodes or graph.nodes
+    groups: dict[str | None, ModuleGroup] = {path: ModuleGroup(path) for path in roots}
+
+    def group_of(path: str | None) -> ModuleGroup:
+        if path not in groups:
+            groups[path] = ModuleGroup(path)
+            if path is not None:
+                group_of(path.rpartition(".")[0] if "." in path else "").children.append(groups[path])
+            else:
+                roots.append(None)
+        return groups[path]
+
+    for node in nodes:
+        group = group_of(node.module)
+        group.module_type = group.module_type or node.module_type
+        group.children.append(node)
+    tops = [_tidy(groups[path]) for path in roots]
+    return sorted(tops, key=_first_reached)
+
+
+def _tidy(group: ModuleGroup) -> ModuleGroup:
+    """Sort each group's children, and fold a group that only holds one subgroup (`blocks`)."""
+    children = [_tidy(child) if isinstance(child, ModuleGroup) else child for child in group.children]
+    children.sort(key=_first_reached)
+    if len(children) == 1 and isinstance(children[0], ModuleGroup) and group.path:
+        return children[0]
+    group.children = children
+    return group
+
+
+def group_label(group: ModuleGroup, language: str) -> str:
+    if group.path is None:
+        return tr("graph.outside", language)
+    name = group.path or tr("graph.model", language)
+    return f"{name} ({group.module_type})" if group.module_type else name
+
+
+def node_label(node: GraphNode, language: str) -> str:
+    """`#26 NativeLayerNormBackward0`, with what makes the node worth a look."""
+    text = f"#{node.backward_order} {node.name}"
+    if node.parameter is not None:
+        return f"{text} → {node.parameter}"
+    modified = [saved for saved in node.saved if saved.modified]
+    if modified:
+        return f"{text}: " + "; ".join(saved_label(saved, language) for saved in modified)
+    if node.saved:
+        return f"{text} " + tr("graph.saves", language, names=", ".join(saved.name for saved in node.saved))
+    return text
+
+
+def saved_label(saved: SavedTensorInfo, language: str) -> str:
+    shape = f"[{', '.join(map(str, saved.shape))}]"
+    key = "graph.saved_modified" if saved.modified else "graph.saved"
+    return tr(key, language, name=saved.name, shape=shape, saved=saved.saved_version, current=saved.current_version)
+
+
+def evidence_label(error: str, language: str) -> str:
+    """torch's own words on reading the tensor through the node, without its closing hint."""
+    return tr("graph.evidence", language, error=error.split(" Hint:")[0])

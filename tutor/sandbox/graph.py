@@ -116,7 +116,7 @@ def describe(root: Node, calls: list[ModuleCall], owner: object) -> AutogradGrap
         kind = modules_by_path.get(path) if path is not None else None
         described.append(GraphNode(
             id=ids[node],
-            name=node.name(),
+            name=node.name().rpartition("::")[2],  # "torch::autograd::AccumulateGrad" -> "AccumulateGrad"
             module=path,
             module_type=None if kind is None else type(kind).__name__,
             parameter=parameter,

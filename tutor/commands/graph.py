@@ -1,0 +1,96 @@
+"""`minigpt-tutor graph LESSON FILE`: the autograd graph of a learner's block, as a tree.
+
+Scoped to the lesson's block unless `--all`; the nodes whose saved tensors were
+modified in place are marked, with the versions that disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from rich.tree import Tree
+
+from tutor.commands.common import console_for, language, lesson, read_bytes_file
+from tutor.core.graph import (AutogradGraph, GraphNode, ModuleGroup, evidence_label, group_label, node_label, outline,
+                              saved_label)
+from tutor.core.i18n import tr
+from tutor.core.runner import RunLimits, run_block
+
+BROKEN_STYLE = "bold red"
+FIRST_FAILURE_STYLE = "bold white on red"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("graph", help="show the autograd graph of a block, and what broke it",
+                                   description="Run FILE in a sandbox and show the autograd graph from the loss, just "
+                                   "before backward: each node, the tensors it saved, and the nodes whose saved tensors "
+                                   "were modified in place. Exit code: 0 a graph was captured, 1 the run stopped before "
+                                   "backward, 2 usage or input error.")
+    parser.add_argument("lesson", metavar="LESSON", help="lesson id, e.g. inplace-residual")
+    parser.add_argument("file", metavar="FILE", help="the block to run")
+    parser.add_argument("--json", action="store_true", help="print the graph as JSON")
+    parser.add_argument("--all", action="store_true", help="the whole graph, not only the lesson's block")
+    parser.add_argument("--saved", action="store_true", help="list every saved tensor of every node")
+    parser.add_argument("--timeout", type=float, default=RunLimits.timeout_s, metavar="S",
+                        help=f"wall-clock limit in seconds (default {RunLimits.timeout_s:g})")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    chosen = lesson(args.lesson)
+    lang = language(args)
+    result = run_block(chosen, read_bytes_file(args.file), capture_graph=True,
+                       limits=RunLimits(timeout_s=args.timeout), language=lang)
+    graph = result.graph
+    if args.json:
+        print(json.dumps({"lesson": result.lesson, "status": result.status.value, "message": result.message,
+                          "graph": None if graph is None else graph.contract()}, ensure_ascii=False))
+    elif graph is None:
+        console_for().print(tr("graph.none", lang, message=result.message))
+    else:
+        console_for().print(graph_tree(graph, lang, scoped=not args.all, every_saved=args.saved))
+        console_for().print(Text(result.message))
+    return 0 if graph is not None else 1
+
+
+def graph_tree(graph: AutogradGraph, language: str, *, scoped: bool, every_saved: bool = False) -> RenderableType:
+    groups = outline(graph, scoped=scoped)
+    shown = sum(_count(group) for group in groups)
+    title = tr("graph.title", language, shown=shown, total=len(graph.nodes))
+    tree = Tree(Text(title, style="bold"))
+    first = graph.first_failure
+    for group in groups:
+        _add_group(tree, group, language, first, every_saved)
+    notes = [Text(tr("graph.broken_count" if graph.broken else "graph.none_broken", language,
+                     count=len(graph.broken)))]
+    if scoped and graph.scope and shown < len(graph.nodes):
+        notes.append(Text(tr("graph.scoped_hint", language, scope=", ".join(graph.scope)), style="dim"))
+    return Group(tree, *notes)
+
+
+def _count(group: ModuleGroup) -> int:
+    return sum(_count(c) if isinstance(c, ModuleGroup) else 1 for c in group.children)
+
+
+def _add_group(parent: Tree, group: ModuleGroup, language: str, first: GraphNode | None, every_saved: bool) -> None:
+    branch = parent.add(Text(group_label(group, language), style=BROKEN_STYLE if group.broken else "bold cyan"))
+    for child in group.children:
+        if isinstance(child, ModuleGroup):
+            _add_group(branch, child, language, first, every_saved)
+        else:
+            _add_node(branch, child, language, child is first, every_saved)
+
+
+def _add_node(parent: Tree, node: GraphNode, language: str, first: bool, every_saved: bool) -> None:
+    label = Text(node_label(node, language), style=BROKEN_STYLE if node.broken else "")
+    if first:
+        label.append("  " + tr("graph.first_failure", language), style=FIRST_FAILURE_STYLE)
+    branch = parent.add(label)
+    for saved in node.saved:
+        if every_saved or node.broken:
+            line = branch.add(Text(saved_label(saved, language), style=BROKEN_STYLE if saved.modified else "dim"))
+            if saved.error:
+                line.add(Text(evidence_label(saved.error, language), style="dim"))
