@@ -1,8 +1,19 @@
-"""Scenarios around one forward and backward pass of the mini-GPT."""
+"""Scenarios around the mini-GPT's forward pass: one backward, generation, and attention probes.
+
+The attention probes work whatever form the attention takes (a hand-written mask,
+`F.scaled_dot_product_attention`...): they only feed inputs and read outputs.
+"""
 
 from __future__ import annotations
 
+import torch
+
+from minigpt import data, model
+from minigpt.model import GPT, GPTConfig
 from tutor.sandbox.observe import Observation, Phases, Settings, scenario, tiny_model
+
+# A change this small is float noise, not a token seeing the future.
+_LEAK_THRESHOLD = 1e-5
 
 
 @scenario
@@ -17,3 +28,89 @@ def gradients(settings: Settings, phase: Phases) -> Observation:
     return Observation("gradients", grads, {"loss": loss.detach(), "logits": logits.detach()}, {"loss": loss.item()})
 
 
+@scenario
+def generation(settings: Settings, phase: Phases) -> Observation:
+    """Sample `new_tokens` tokens after a one-token context: the tokens, and how many there are."""
+    gpt, x, _ = tiny_model(settings)
+    context = x[:, :1]  # (B, 1)
+    generator = torch.Generator().manual_seed(settings.get("seed", 0))
+    phase("forward")
+    tokens = gpt.generate(context, settings["new_tokens"], generator)
+    # the weights are compared too: sampling must leave the model as it found it
+    weights = {name: p.detach() for name, p in gpt.named_parameters()}
+    return Observation("parameters", weights, {"tokens": tokens}, {"length": tokens.size(1)})
+
+
+@scenario
+def attention_training(settings: Settings, phase: Phases) -> Observation:
+    """Probe the fresh model's attention, then train on random tokens, where no model can
+    honestly beat ln(vocab_size).
+
+    Compared with the control: the gradients and loss of the first step, and the probe's
+    logits; later steps would only amplify float noise between equally correct forms.
+    Evidence: the two probes and the loss after training, on windows it did not train on.
+    """
+    seed = settings.get("seed", 0)
+    config = GPTConfig.tiny(settings["vocab_size"])
+    gpt = model.build_model(config, seed=seed)
+    generator = torch.Generator().manual_seed(seed)
+    stream = torch.randint(config.vocab_size, (4096,), generator=generator)  # (N,): no pattern to learn
+    phase("probe")  # on the fresh model, so the answer does not hang on how training went
+    probe_logits, leak = causal_leak(gpt, generator)
+    evidence = {"causal_leak": leak, "rows_sum_to_one": rows_sum_to_one(config, generator)}
+    optimizer = torch.optim.AdamW(gpt.parameters(), lr=settings["lr"])
+    first_grads: dict[str, torch.Tensor | None] = {}
+    first_loss = torch.tensor(float("nan"))
+    for step in range(settings["steps"]):
+        x, y = data.get_batch(stream, settings["batch_size"], config.block_size, generator)
+        optimizer.zero_grad(set_to_none=True)
+        phase("forward")
+        _, loss = gpt(x, y)
+        phase.backward(loss)
+        loss.backward()
+        if step == 0:
+            first_loss = loss.detach()
+            first_grads = {name: None if p.grad is None else p.grad.clone() for name, p in gpt.named_parameters()}
+        phase("step")
+        optimizer.step()
+    phase("probe")
+    evidence["final_loss"] = round(held_out_loss(gpt, stream, generator), 2)
+    outputs = {"first_loss": first_loss, "probe_logits": probe_logits}
+    return Observation("gradients", first_grads, outputs, evidence)
+
+
+@torch.no_grad()
+def held_out_loss(gpt: GPT, stream: torch.Tensor, generator: torch.Generator) -> float:
+    """The loss on 64 windows the training did not draw: honestly, about ln(vocab_size)."""
+    x, y = data.get_batch(stream, 64, gpt.config.block_size, generator)
+    _, loss = gpt(x, y)
+    return loss.item()
+
+
+@torch.no_grad()
+def causal_leak(gpt: GPT, generator: torch.Generator) -> tuple[torch.Tensor, bool]:
+    """The logits of a random sequence and of the same sequence with its last token changed;
+    leak: the earlier positions' logits moved, so they saw the last token."""
+    x = torch.randint(gpt.config.vocab_size, (1, gpt.config.block_size), generator=generator)  # (1, T)
+    changed = x.clone()
+    changed[0, -1] = (x[0, -1] + 1) % gpt.config.vocab_size
+    before, _ = gpt(x)  # (1, T, vocab)
+    after, _ = gpt(changed)
+    leak = bool((before[:, :-1] - after[:, :-1]).abs().max() > _LEAK_THRESHOLD)
+    return torch.cat([before, after]), leak
+
+
+@torch.no_grad()
+def rows_sum_to_one(config: GPTConfig, generator: torch.Generator) -> bool:
+    """With every value vector set to ones and an identity output projection, attention
+    returns the sum of each row of its weights: 1 everywhere for a true softmax over keys."""
+    attention = model.CausalSelfAttention(config)
+    C = config.n_embd
+    attention.c_attn.weight.normal_(0.0, 0.5, generator=generator)  # uneven scores, from the scenario's seed
+    attention.c_attn.weight[2 * C:].zero_()  # the value rows of the fused q, k, v projection
+    attention.c_attn.bias[2 * C:].fill_(1.0)
+    attention.c_proj.weight.copy_(torch.eye(C))
+    attention.c_proj.bias.zero_()
+    x = torch.randn(1, config.block_size, C, generator=generator)  # (1, T, C)
+    row_sums = attention(x)  # (1, T, C): each head's row sums, repeated over its channels
+    return bool(torch.allclose(row_sums, torch.ones_like(row_sums), atol=_LEAK_THRESHOLD))
