@@ -1,3 +1,172 @@
-"""Scenarios that train the mini-GPT for a few steps."""
+"""Scenarios that train the mini-GPT for a few steps.
+
+Each one compares the parameters after training with the control's, and the loss
+of every step as an output, so a silent training bug fails the check even when
+nothing raises. Its evidence holds the loss curve (`losses`), the loss on a fixed
+held-out batch after training (`final_loss`), and which parameters moved at all
+(`moved`, `frozen`): the child adds the control's as `control_<key>`.
+"""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from minigpt import data, train
+from minigpt.model import GPT
+from tutor.sandbox.observe import Observation, Phases, Settings, scenario, tiny_model
+
+Batches = Callable[[], tuple[torch.Tensor, torch.Tensor]]
+
+
+def fresh_model(settings: Settings) -> tuple[GPT, Batches]:
+    """The lesson's seeded model and a seeded stream of training batches."""
+    gpt, _, _ = tiny_model(settings)
+    _, corpus = data.encode_corpus()
+    generator = torch.Generator().manual_seed(settings.get("seed", 0))
+    batch_size = settings.get("batch_size", 4)
+
+    def next_batch() -> tuple[torch.Tensor, torch.Tensor]:
+        return data.get_batch(corpus, batch_size, gpt.config.block_size, generator)
+
+    return gpt, next_batch
+
+
+def optimizer_for(gpt: GPT, settings: Settings, lr: float | None = None) -> torch.optim.Optimizer:
+    """AdamW (what `minigpt.train` uses) or plain SGD, as the lesson's settings ask."""
+    rate = settings.get("lr", 1e-2) if lr is None else lr
+    if settings.get("optimizer", "adamw") == "sgd":
+        return torch.optim.SGD(gpt.parameters(), lr=rate)
+    return torch.optim.AdamW(gpt.parameters(), lr=rate)
+
+
+def rounded(value: float) -> float | None:
+    """A loss fit for evidence: 4 places, or None once training has blown up to inf/nan."""
+    return round(value, 4) if math.isfinite(value) else None
+
+
+def held_out_loss(gpt: GPT, settings: Settings) -> float | None:
+    """The loss on a fixed batch no training step drew, rounded to 2 places."""
+    _, corpus = data.encode_corpus()
+    generator = torch.Generator().manual_seed(settings.get("seed", 0) + 1000)
+    x, y = data.get_batch(corpus, 16, gpt.config.block_size, generator)
+    with torch.no_grad():
+        _, loss = gpt(x, y)
+    value = loss.item()
+    return round(value, 2) if math.isfinite(value) else None
+
+
+def snapshot(gpt: GPT) -> dict[str, torch.Tensor]:
+    return {name: p.detach().clone() for name, p in gpt.named_parameters()}
+
+
+def trained(gpt: GPT, before: dict[str, torch.Tensor], losses: list[float], settings: Settings,
+            **evidence: Any) -> Observation:
+    """The observation every training scenario returns."""
+    after = snapshot(gpt)
+    frozen = sorted(name for name, value in after.items() if torch.equal(value, before[name]))
+    return Observation(
+        "parameters",
+        dict(after),
+        {"losses": torch.tensor(losses, dtype=torch.float64)},
+        {
+            "losses": [rounded(loss) for loss in losses],
+            "final_loss": held_out_loss(gpt, settings),
+            "moved": len(after) - len(frozen),
+            "frozen": frozen,
+            **evidence,
+        },
+    )
+
+
+@scenario
+def train_model(settings: Settings, phase: Phases) -> Observation:
+    """AdamW steps written out here, so a lesson can replace a piece of the model itself."""
+    gpt, next_batch = fresh_model(settings)
+    optimizer = optimizer_for(gpt, settings)
+    before = snapshot(gpt)
+    losses = []
+    for _ in range(settings.get("steps", 40)):
+        x, y = next_batch()
+        optimizer.zero_grad(set_to_none=True)
+        phase("forward")
+        _, loss = gpt(x, y)
+        phase.backward(loss)
+        loss.backward()
+        phase("step")
+        optimizer.step()
+        losses.append(loss.item())
+    return trained(gpt, before, losses, settings)
+
+
+@scenario
+def train_steps(settings: Settings, phase: Phases) -> Observation:
+    """`train.train_step` called once per batch: the lesson replaces the step itself."""
+    gpt, next_batch = fresh_model(settings)
+    optimizer = optimizer_for(gpt, settings)
+    before = snapshot(gpt)
+    phase("train")
+    losses = [train.train_step(gpt, optimizer, *next_batch()) for _ in range(settings.get("steps", 40))]
+    return trained(gpt, before, losses, settings)
+
+
+@scenario
+def train_loop(settings: Settings, phase: Phases) -> Observation:
+    """The whole loop, `train.train`, as the lesson's learner rewrites it."""
+    gpt, _, _ = tiny_model(settings)
+    _, corpus = data.encode_corpus()
+    before = snapshot(gpt)
+    phase("train")
+    losses = train.train(gpt, corpus, settings.get("steps", 40), batch_size=settings.get("batch_size", 4),
+                         lr=settings.get("lr", 1e-2), seed=settings.get("seed", 0))
+    return trained(gpt, before, [float(loss) for loss in losses], settings)
+
+
+@scenario
+def manual_sgd(settings: Settings, phase: Phases) -> Observation:
+    """Forward, backward, then `train.sgd_step`: gradient descent written out by hand."""
+    gpt, next_batch = fresh_model(settings)
+    before = snapshot(gpt)
+    losses = []
+    for _ in range(settings.get("steps", 40)):
+        x, y = next_batch()
+        phase("forward")
+        _, loss = gpt(x, y)
+        phase.backward(loss)
+        loss.backward()
+        phase("step")
+        train.sgd_step(gpt, settings.get("lr", 0.1))
+        gpt.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+    return trained(gpt, before, losses, settings)
+
+
+@scenario
+def accumulation(settings: Settings, phase: Phases) -> Observation:
+    """A probe, then SGD training, both through `train.train_step`.
+
+    The probe calls the step twice on one batch with a learning rate of 0, so the
+    parameters stay put and the second gradient can be set against the first:
+    `gradient_ratio` is 1.0 when each step starts from zero, 2.0 when they pile up.
+    """
+    probe_model, next_batch = fresh_model(settings)
+    probe = optimizer_for(probe_model, {"optimizer": "sgd"}, lr=0.0)
+    x, y = next_batch()
+    phase("probe")
+    train.train_step(probe_model, probe, x, y)
+    first = probe_model.lm_head.weight.grad
+    first = None if first is None else first.clone()
+    train.train_step(probe_model, probe, x, y)
+    second = probe_model.lm_head.weight.grad
+    ratio = None if first is None or second is None else round((second.norm() / first.norm()).item(), 4)
+
+    gpt, next_batch = fresh_model(settings)
+    optimizer = optimizer_for(gpt, settings)
+    before = snapshot(gpt)
+    phase("train")
+    losses = [train.train_step(gpt, optimizer, *next_batch()) for _ in range(settings.get("steps", 40))]
+    diverged = not all(math.isfinite(loss) for loss in losses)
+    return trained(gpt, before, losses, settings, gradient_ratio=ratio, diverged=diverged)
