@@ -37,8 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        from tutor.ui.app import run_tutor  # textual is imported only for the tutor itself
+
+        return run_tutor(args)
     try:
         return args.handler(args)
     except CommandError as error:

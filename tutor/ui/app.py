@@ -1,0 +1,197 @@
+"""The tutor app: session state (course, progress, language, anomaly mode) and the screens.
+
+`build_app` is the factory: it resolves the learner, loads the course and the save and
+hands them to `TutorApp`; widgets never touch the disk, and only the app calls the store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from textual.app import App
+from textual.binding import BindingType
+from textual.timer import Timer
+
+from tutor.core.course import Course, load_course
+from tutor.core.i18n import available_languages, choose_language, tr
+from tutor.commands.common import console_for
+from tutor.core.learners import resolve_learner, resolve_saves_dir
+from tutor.core.progress import LearnerSave, ProgressStore, SaveError
+from tutor.ui.keys import verb
+from tutor.ui.messages import BlockEdited, CourseChosen, HintRevealed, LessonChosen, RunFinished
+from tutor.ui.screens.course import CourseScreen
+from tutor.ui.screens.help import HelpScreen
+from tutor.ui.screens.lesson import LessonScreen
+
+# Typing saves the block after this pause (and always on leaving), not on every key.
+BLOCK_SAVE_DELAY_S = 0.8
+
+
+class TutorApp(App[None]):
+    CSS_PATH = "tutor.tcss"
+    TITLE = "minigpt-tutor"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: list[BindingType] = [
+        verb("a", "toggle_anomaly"),
+        verb("l", "switch_language"),
+        verb("question_mark", "help"),
+        verb("q", "quit"),
+    ]
+
+    def __init__(self, course: Course, store: ProgressStore, save: LearnerSave, language: str,
+                 open_lesson: str | None = None, notices: list[str] | None = None) -> None:
+        super().__init__()
+        self.course = course
+        self.store = store
+        self.save = save
+        self.language = language
+        self.anomaly = False  # anomaly detection for the next run
+        self.open_lesson = open_lesson
+        self.notices = notices or []
+        self._unsaved_blocks: dict[str, str] = {}
+        self._block_timer: Timer | None = None
+
+    # --- screens ---
+
+    def on_mount(self) -> None:
+        self.push_screen(CourseScreen())
+        if self.open_lesson:
+            self.show_lesson(self.open_lesson)
+        for notice in self.notices:
+            self.notify(notice, severity="warning", timeout=15)
+
+    @property
+    def lesson_screen(self) -> LessonScreen | None:
+        return self.screen if isinstance(self.screen, LessonScreen) else None
+
+    def show_lesson(self, lesson_id: str) -> None:
+        lesson = self.course.get(lesson_id)
+        self._leave_lesson()
+        progress = self.save.lessons.get(lesson_id)
+        block = progress.last_block if progress and progress.last_block is not None else lesson.code.starter
+        screen = LessonScreen(lesson, block, progress.hint_rung if progress else 0)
+        if isinstance(self.screen, LessonScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+        self._store(self.store.record_opened, lesson_id)
+
+    def _leave_lesson(self) -> None:
+        """Stop the open lesson's run and record its block and time."""
+        screen = self.lesson_screen
+        if screen is not None:
+            seconds = screen.leave()
+            self._flush_blocks()
+            self._store(self.store.add_time, screen.lesson.id, round(seconds, 1))
+
+    def on_lesson_chosen(self, message: LessonChosen) -> None:
+        self.show_lesson(message.lesson_id)
+
+    def on_course_chosen(self, message: CourseChosen) -> None:
+        if self.lesson_screen is not None:
+            self._leave_lesson()
+            self.pop_screen()
+
+    # --- recording progress: the only calls to the store ---
+
+    def _store(self, change: Callable[..., LearnerSave], *args: object) -> None:
+        try:
+            self.save = change(*args)
+        except SaveError as error:
+            self.notify(error.explain(self.language), severity="error", timeout=15)
+
+    def on_block_edited(self, message: BlockEdited) -> None:
+        self._unsaved_blocks[message.lesson_id] = message.block
+        if self._block_timer is not None:
+            self._block_timer.stop()
+        self._block_timer = self.set_timer(BLOCK_SAVE_DELAY_S, self._flush_blocks)
+
+    def _flush_blocks(self) -> None:
+        pending, self._unsaved_blocks = self._unsaved_blocks, {}
+        for lesson_id, block in pending.items():
+            self._store(self.store.save_block, lesson_id, block)
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        self._store(self.store.record_run, message.lesson_id, message.block, message.result)
+        self._flush_blocks()  # anything typed during the run is newer than the block that ran
+
+    def on_hint_revealed(self, message: HintRevealed) -> None:
+        self._store(self.store.record_hint, message.lesson_id, message.rung)
+
+    # --- app-wide keys ---
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_anomaly":
+            return self.lesson_screen is not None  # runs happen only in a lesson
+        return True
+
+    def action_toggle_anomaly(self) -> None:
+        self.anomaly = not self.anomaly
+        if self.lesson_screen is not None:
+            self.lesson_screen.show_status()
+        self.notify(tr("ui.anomaly.next_run", self.language,
+                       state=tr("ui.anomaly.on" if self.anomaly else "ui.anomaly.off", self.language)))
+
+    def action_switch_language(self) -> None:
+        languages = available_languages()
+        self.language = languages[(languages.index(self.language) + 1) % len(languages)]
+        self.store.language = self.language  # the store's own notices
+        self._store(self.store.set_language, self.language)
+        for screen in self.screen_stack:
+            relabel = getattr(screen, "apply_language", None)
+            if relabel is not None:
+                relabel()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        bindings = [*getattr(self.screen, "BINDINGS", []), *self.BINDINGS]
+        note = "ui.help.editor_note" if self.lesson_screen is not None else None
+        self.push_screen(HelpScreen(bindings, note))
+
+    async def action_quit(self) -> None:
+        self._leave_lesson()
+        self._flush_blocks()
+        self.exit()
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C copies in the editor; say how to quit instead of Textual's English notice."""
+        self.notify(tr("ui.quit_hint", self.language))
+
+
+def build_app(args: argparse.Namespace) -> TutorApp:
+    """The factory: learner, saves, course and language from the root options.
+
+    Raises ValueError (LearnerNameError, unknown language or lesson) for a usage error."""
+    learner = resolve_learner(args.learner)
+    course = load_course()
+    if args.lesson is not None:
+        course.get(args.lesson)  # KeyError names the known lessons
+    requested = choose_language(args.lang) if args.lang else None
+    store = ProgressStore(resolve_saves_dir(args.saves_dir), learner, requested or choose_language(None))
+    notices: list[str] = []
+    try:
+        save = store.load()
+    except SaveError as error:
+        save = LearnerSave(learner=store.learner)
+        notices.append(error.explain(store.language))
+    language = requested or _saved_language(save) or choose_language(None)
+    store.language = language
+    return TutorApp(course, store, save, language, open_lesson=args.lesson, notices=[*store.notices, *notices])
+
+
+def _saved_language(save: LearnerSave) -> str | None:
+    return save.language if save.language in available_languages() else None
+
+
+def run_tutor(args: argparse.Namespace) -> int:
+    try:
+        app = build_app(args)
+    except (KeyError, ValueError) as error:  # a bad --lesson, --lang or learner name
+        message = error.args[0] if isinstance(error, KeyError) else str(error)
+        console_for(sys.stderr).print(f"[bold red]error:[/] {message}", highlight=False)
+        return 2
+    app.run()
+    return 0

@@ -1,0 +1,1 @@
+"""The tutor's screens: the course, a lesson, help and confirmation."""

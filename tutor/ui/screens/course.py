@@ -1,0 +1,56 @@
+"""The course screen: the learner, their progress, the lessons by topic, and lessons that failed to load."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import OptionList, ProgressBar, Static
+
+from tutor.core.i18n import tr
+from tutor.ui.messages import LessonChosen
+from tutor.ui.screens.base import TutorScreen
+from tutor.ui.widgets.course_list import LessonList, solved_count
+from tutor.ui.widgets.key_bar import KeyBar
+from tutor.ui.widgets.status import StatusLine
+
+
+class CourseScreen(TutorScreen):
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with Vertical(id="course"):
+            with Horizontal(id="progress-row"):
+                yield Static(id="progress-label")
+                yield ProgressBar(id="progress-bar", show_eta=False, show_percentage=False)
+            yield LessonList(id="lessons")
+            yield Static(id="problems")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.apply_language()
+        self.query_one(LessonList).focus()
+
+    def on_screen_resume(self) -> None:
+        self.apply_language()  # progress may have changed in a lesson
+
+    def apply_language(self) -> None:
+        super().apply_language()
+        app, language = self.tutor, self.language
+        self.query_one(StatusLine).show(tr("ui.course.title", language), app.save.learner, language)
+        solved, total = solved_count(app.course, app.save), len(app.course.lessons)
+        self.query_one("#progress-label", Static).update(tr("ui.course.progress", language, solved=solved, total=total))
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=solved)
+        lessons = self.query_one(LessonList)
+        current = lessons.highlighted_option.id if lessons.highlighted_option else app.save.last_lesson
+        lessons.show(app.course, app.save, language, current)
+        problems = Text()
+        for problem in app.course.problems:
+            problems.append(f"⚠ {tr('list.problem', language)} ", style="bold")
+            problems.append(f"{problem}\n")
+        widget = self.query_one("#problems", Static)
+        widget.update(problems)
+        widget.display = bool(app.course.problems)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.post_message(LessonChosen(event.option.id))

@@ -1,0 +1,53 @@
+"""torch's error as a card of labelled fields, and the gradients that differ from the control."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from tutor.core.i18n import tr
+from tutor.core.results import Diagnosis, TensorComparison
+
+
+def _grid() -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    return grid
+
+
+def diagnosis_card(diagnosis: Diagnosis, language: str) -> RenderableType:
+    """Only the fields torch gave: an absent field is left out, never guessed."""
+    grid = _grid()
+
+    def row(label: str, value: object) -> None:
+        if value is not None:
+            grid.add_row(tr(f"label.{label}", language), Text(str(value)))
+
+    row("kind", tr(f"kind.{diagnosis.kind.value}", language))
+    row("exception", diagnosis.exception)
+    row("tensor_type", diagnosis.tensor_type)
+    row("shape", None if diagnosis.shape is None else f"[{', '.join(map(str, diagnosis.shape))}]")
+    row("op", diagnosis.op)
+    row("version_found", diagnosis.version_found)
+    row("version_expected", diagnosis.version_expected)
+    row("failed_backward", diagnosis.failed_backward)
+    row("line", diagnosis.line)
+    row("message", diagnosis.message)  # torch's own words, verbatim
+    return grid
+
+
+def gradients_table(comparisons: list[TensorComparison], language: str) -> RenderableType | None:
+    """The tensors that are missing or differ; None when every one matches."""
+    wrong = [item for item in comparisons if item.missing or not item.matches]
+    if not wrong:
+        return None
+    table = Table(title=tr("label.gradients_wrong", language), title_justify="left", expand=True,
+                  show_edge=False, box=None, padding=(0, 1))
+    table.add_column(tr("label.parameter", language), overflow="fold")
+    table.add_column(tr("label.max_abs_diff", language), justify="right", no_wrap=True)
+    for item in wrong:
+        diff = tr("label.missing", language) if item.missing or item.max_abs_diff is None else f"{item.max_abs_diff:.3g}"
+        table.add_row(item.name, diff)
+    return table

@@ -1,0 +1,107 @@
+"""The result panel: idle, running, cancelled, or a run's verdict with its diagnosis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Collapsible, LoadingIndicator, Markdown, Static
+
+from tutor.core.i18n import tr
+from tutor.core.lessons import Lesson
+from tutor.core.results import RunResult
+from tutor.ui.widgets.diagnosis import diagnosis_card, gradients_table
+
+# Raw output is folded and can reach the runner's cap; the tail is what explains a failure.
+_RAW_LINES_SHOWN = 200
+
+
+class Phase(Enum):
+    IDLE = "idle"
+    RUNNING = "running"
+    CANCELLED = "cancelled"
+    BROKEN = "broken"  # the tutor could not run the block at all
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """Everything the panel shows, so it can be drawn again in another language."""
+
+    phase: Phase
+    lesson: Lesson
+    anomaly: bool = False
+    result: RunResult | None = None
+    next_lesson: Lesson | None = None
+    detail: str = ""
+
+
+class ResultPanel(VerticalScroll):
+    """Shows one `ResultView`; the lesson screen decides which."""
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.can_focus = True  # scrolled from the keyboard
+        self.view: ResultView | None = None
+
+    def show(self, view: ResultView, language: str) -> None:
+        self.view = view
+        self.relabel(language)
+
+    def relabel(self, language: str) -> None:
+        if self.view is None:
+            return
+        self.border_title = tr("ui.result.title", language)
+        self.remove_children()
+        self.mount_all(list(_children(self.view, language)))
+        self.scroll_home(animate=False)
+
+
+def _children(view: ResultView, language: str) -> list[Widget]:
+    if view.phase is Phase.IDLE:
+        return [Static(tr("ui.result.idle", language), classes="hint-line")]
+    if view.phase is Phase.RUNNING:
+        mode = tr("ui.anomaly.on" if view.anomaly else "ui.anomaly.off", language)
+        return [Static(tr("ui.result.running", language, mode=mode), classes="running"), LoadingIndicator()]
+    if view.phase is Phase.CANCELLED:
+        return [Static(tr("ui.result.cancelled", language), classes="verdict -cancelled")]
+    if view.phase is Phase.BROKEN:
+        return [Static(Text(tr("ui.result.broken", language, detail=view.detail)), classes="verdict -failed")]
+    assert view.result is not None
+    return _verdict(view, view.result, language)
+
+
+def _verdict(view: ResultView, result: RunResult, language: str) -> list[Widget]:
+    status = tr(f"status.{result.status.value}", language)
+    mark = "✓" if result.passed else "✗"
+    headline = Text.assemble((f"{mark} {status}: ", "bold"), result.message)
+    widgets: list[Widget] = [Static(headline, classes=f"verdict {'-passed' if result.passed else '-failed'}")]
+    if result.diagnosis is not None:
+        widgets.append(Static(diagnosis_card(result.diagnosis, language), classes="card"))
+    wrong = gradients_table(result.gradients, language)
+    if wrong is not None:
+        widgets.append(Static(wrong, classes="card"))
+    if result.passed:
+        widgets.append(Markdown(_explanation(view.lesson, language), classes="explanation"))
+        offer = (tr("ui.solved.next", language, title=view.next_lesson.title.get(language))
+                 if view.next_lesson else tr("ui.solved.last", language))
+        widgets.append(Static(offer, classes="offer"))
+    raw = _raw_output(result)
+    if raw:
+        widgets.append(Collapsible(Static(Text(raw), classes="raw"), title=tr("ui.result.raw", language), collapsed=True))
+    return widgets
+
+
+def _explanation(lesson: Lesson, language: str) -> str:
+    story = lesson.story
+    sections = (("story.mechanism", story.mechanism), ("story.fix", story.fix), ("story.safe", story.safe))
+    return "\n\n".join(f"### {tr(key, language)}\n\n{text.get(language).strip()}" for key, text in sections)
+
+
+def _raw_output(result: RunResult) -> str:
+    parts = [text.rstrip() for text in (result.stdout, result.stderr) if text.strip()]
+    lines = "\n".join(parts).splitlines()
+    return "\n".join(lines[-_RAW_LINES_SHOWN:])
