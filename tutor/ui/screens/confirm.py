@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -33,7 +34,7 @@ class ConfirmScreen(Translated, ModalScreen[bool]):
 
     def apply_language(self) -> None:
         super().apply_language()
-        self.query_one("#question", Static).update(tr(self.question_key, self.language, **self.values))
+        self.query_one("#question", Static).update(Text(tr(self.question_key, self.language, **self.values)))
 
     def action_yes(self) -> None:
         self.dismiss(True)

@@ -38,7 +38,7 @@ class CourseScreen(TutorScreen):
         app, language = self.tutor, self.language
         self.query_one(StatusLine).show(tr("ui.course.title", language), app.save.learner, language)
         solved, total = solved_count(app.course, app.save), len(app.course.lessons)
-        self.query_one("#progress-label", Static).update(tr("ui.course.progress", language, solved=solved, total=total))
+        self.query_one("#progress-label", Static).update(Text(tr("ui.course.progress", language, solved=solved, total=total)))
         self.query_one(ProgressBar).update(total=max(total, 1), progress=solved)
         lessons = self.query_one(LessonList)
         current = lessons.highlighted_option.id if lessons.highlighted_option else app.save.last_lesson

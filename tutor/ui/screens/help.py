@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -46,7 +47,7 @@ class HelpScreen(Translated, ModalScreen[None]):
             table.add_row(keys, describe(group[0], self.language))
         self.query_one("#help-keys", Static).update(table)
         note = tr(self.note_key, self.language) if self.note_key else ""
-        self.query_one("#help-note", Static).update(note)
+        self.query_one("#help-note", Static).update(Text(note))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Markdown, Static
@@ -41,13 +42,13 @@ class HintPanel(VerticalScroll):
         children: list[Widget] = []
         if latest is not None and moved_on(lesson, latest):
             what = tr(f"kind.{latest.diagnosis.kind.value}", language) if latest.diagnosis else latest.message
-            children.append(Static(tr("ui.hints.moved_on", language, what=what), classes="moved-on"))
+            children.append(Static(Text(tr("ui.hints.moved_on", language, what=what)), classes="moved-on"))
         for number, text in enumerate(rungs[:rung], start=1):
             label = tr(f"ui.hints.{RUNG_NAMES[number - 1]}", language)
             children.append(Markdown(f"**{number} · {label}** — {text.get(language)}", classes="rung"))
         if rung < len(rungs):
             more = tr("ui.hints.more", language, left=len(rungs) - rung) if rung else tr("ui.hints.none_yet", language)
-            children.append(Static(more, classes="hint-line"))
+            children.append(Static(Text(more), classes="hint-line"))
         self.remove_children()
         self.mount_all(children)
         self.scroll_end(animate=False)

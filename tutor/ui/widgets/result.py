@@ -62,12 +62,12 @@ class ResultPanel(VerticalScroll):
 
 def _children(view: ResultView, language: str) -> list[Widget]:
     if view.phase is Phase.IDLE:
-        return [Static(tr("ui.result.idle", language), classes="hint-line")]
+        return [Static(Text(tr("ui.result.idle", language)), classes="hint-line")]
     if view.phase is Phase.RUNNING:
         mode = tr("ui.anomaly.on" if view.anomaly else "ui.anomaly.off", language)
-        return [Static(tr("ui.result.running", language, mode=mode), classes="running"), LoadingIndicator()]
+        return [Static(Text(tr("ui.result.running", language, mode=mode)), classes="running"), LoadingIndicator()]
     if view.phase is Phase.CANCELLED:
-        return [Static(tr("ui.result.cancelled", language), classes="verdict -cancelled")]
+        return [Static(Text(tr("ui.result.cancelled", language)), classes="verdict -cancelled")]
     if view.phase is Phase.BROKEN:
         return [Static(Text(tr("ui.result.broken", language, detail=view.detail)), classes="verdict -failed")]
     assert view.result is not None
@@ -88,7 +88,7 @@ def _verdict(view: ResultView, result: RunResult, language: str) -> list[Widget]
         widgets.append(Markdown(_explanation(view.lesson, language), classes="explanation"))
         offer = (tr("ui.solved.next", language, title=view.next_lesson.title.get(language))
                  if view.next_lesson else tr("ui.solved.last", language))
-        widgets.append(Static(offer, classes="offer"))
+        widgets.append(Static(Text(offer), classes="offer"))
     raw = _raw_output(result)
     if raw:
         widgets.append(Collapsible(Static(Text(raw), classes="raw"), title=tr("ui.result.raw", language), collapsed=True))

@@ -1,0 +1,44 @@
+"""Building the tutor app for Pilot and snapshot tests: a fixed course, a fresh saves folder, a fixed learner."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tutor.core.locations import LESSONS_ENV, lessons_dir
+from tutor.ui.app import TutorApp, build_app
+
+LEARNER = "ada"
+FIRST_LESSON_FILE = "01-autograd-inplace-residual.toml"
+
+AppFactory = Callable[..., TutorApp]
+
+
+@pytest.fixture
+def course_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A course of the first lesson only, so screens do not change as lessons are added."""
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    shutil.copy(lessons_dir() / FIRST_LESSON_FILE, folder / FIRST_LESSON_FILE)
+    monkeypatch.setenv(LESSONS_ENV, str(folder))
+    return folder
+
+
+@pytest.fixture
+def saves_dir(tmp_path: Path) -> Path:
+    return tmp_path / "saves"
+
+
+@pytest.fixture
+def make_app(course_dir: Path, saves_dir: Path) -> AppFactory:
+    """The app as `minigpt-tutor` builds it from its root options."""
+
+    def make(lang: str | None = "en", lesson: str | None = None) -> TutorApp:
+        args = argparse.Namespace(learner=LEARNER, saves_dir=str(saves_dir), lesson=lesson, lang=lang)
+        return build_app(args)
+
+    return make
