@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 from tutor.commands import check, diagnose, lessons, validate
 from tutor.commands import progress, report
-from tutor.commands import graph
+from tutor.commands import compare, experiment, graph
 from tutor.commands.common import CommandError, console_for
 
-COMMANDS = (lessons, check, diagnose, validate, progress, report, graph)
+COMMANDS = (lessons, check, diagnose, validate, progress, report, graph, compare, experiment)
 
 
 def build_parser() -> argparse.ArgumentParser:

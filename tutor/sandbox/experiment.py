@@ -1,0 +1,136 @@
+"""`python -m tutor.sandbox.experiment SCRATCH`: train the mini-GPT with one variant of a block.
+
+The sandboxed side of `minigpt-tutor experiment`: the same limits as a check, the block
+compiled before torch is imported, the variant installed in place of the lesson's target,
+then AdamW on the shipped corpus. Progress goes to a file the tutor polls, so nothing the
+block prints can be taken for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import traceback
+from pathlib import Path
+from types import CodeType
+
+import numpy
+
+from tutor.core.experiment import (BATCH_SIZE, CHILD_OUTCOME, EXPERIMENT_JOB, FILE_SIZE_MB, FIRST_GRADIENTS, GRADIENTS,
+                                   LEARNING_RATE, LOSSES, PROGRESS, ChildOutcome, ExperimentJob)
+from tutor.core.job import BLOCK_FILENAME
+from tutor.sandbox.child import compile_block, define_learner_function, limit_resources, signature_problem
+
+
+def run_in(scratch: Path) -> int:
+    job = ExperimentJob.model_validate_json((scratch / EXPERIMENT_JOB).read_text(encoding="utf-8"))
+    limit_resources(job.memory_mb)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_MB * 2**20, FILE_SIZE_MB * 2**20))  # a block printing forever
+    outcome = experiment(job, scratch)
+    partial = scratch / (CHILD_OUTCOME + ".part")
+    partial.write_text(outcome.model_dump_json(), encoding="utf-8")
+    os.replace(partial, scratch / CHILD_OUTCOME)
+    return 0
+
+
+def experiment(job: ExperimentJob, scratch: Path) -> ChildOutcome:
+    code = compile_block(scratch / BLOCK_FILENAME) if job.replace_target else None
+    if code is not None and not isinstance(code, CodeType):  # the block does not compile
+        return ChildOutcome(status="invalid", detail=f"line {code.line}: {code.detail}")
+
+    import torch  # once the block compiles
+
+    torch.set_num_threads(1)  # the tiny model gains nothing from threads
+    trainer = Trainer(job, scratch)
+    try:
+        problem = trainer.install(code) if code is not None else None
+        if problem is not None:
+            return ChildOutcome(status="invalid", detail=problem, parameters=trainer.parameters)
+        with torch.autograd.set_detect_anomaly(job.detect_anomaly):
+            trainer.train()
+    except BaseException as error:  # the block's own SystemExit and KeyboardInterrupt are results too
+        traceback.print_exception(error, file=sys.stderr)
+        sys.stderr.flush()
+        trainer.save()
+        return ChildOutcome(status="raised", steps_done=len(trainer.losses), phase=trainer.phase,
+                            exception=type(error).__name__, parameters=trainer.parameters)
+    trainer.save()
+    return ChildOutcome(status="finished", steps_done=len(trainer.losses), parameters=trainer.parameters)
+
+
+class Trainer:
+    """AdamW on random windows of the corpus, as minigpt.train, one step at a time."""
+
+    def __init__(self, job: ExperimentJob, scratch: Path) -> None:
+        import dataclasses
+
+        import torch
+
+        from minigpt import data, model
+
+        self.job = job
+        self.scratch = scratch
+        tokenizer, self.corpus = data.encode_corpus()
+        config = dataclasses.replace(model.GPTConfig.tiny(tokenizer.vocab_size), n_layer=job.n_layer)
+        self.model = model.build_model(config, seed=job.seed)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=LEARNING_RATE)
+        self.generator = torch.Generator().manual_seed(job.seed)
+        self.parameters = [name for name, _ in self.model.named_parameters()]
+        self.losses: list[float] = []
+        self.first_gradients: dict[str, numpy.ndarray] | None = None
+        self.phase = "setup"
+
+    def install(self, code: CodeType) -> str | None:
+        """Put the learner's function in place of the target; a problem's text if it cannot be."""
+        import importlib
+
+        module_name, qualname = self.job.target.split(":")
+        module = importlib.import_module(module_name)
+        owner_path, _, name = qualname.rpartition(".")
+        owner = getattr(module, owner_path) if owner_path else module
+        self.phase = "define"
+        function = define_learner_function(code, vars(module), name)
+        if not callable(function):
+            return f"the block must define `{name}`"
+        expected = signature_problem(getattr(owner, name), function)
+        if expected:
+            return f"{name}{expected}"
+        setattr(owner, name, function)
+        return None
+
+    def train(self) -> None:
+        from minigpt import data
+
+        with (self.scratch / PROGRESS).open("a", encoding="utf-8") as progress:
+            for step in range(self.job.steps):
+                x, y = data.get_batch(self.corpus, BATCH_SIZE, self.model.config.block_size, self.generator)
+                self.optimizer.zero_grad(set_to_none=True)
+                self.phase = "forward"
+                _, loss = self.model(x, y)
+                self.phase = "backward"
+                loss.backward()
+                if step == 0:
+                    self.first_gradients = self.gradients()
+                self.phase = "step"
+                self.optimizer.step()
+                self.losses.append(loss.item())
+                progress.write(f"{step + 1} {self.losses[-1]}\n")
+                progress.flush()
+
+    def gradients(self) -> dict[str, numpy.ndarray]:
+        """Every gradient there is now; a backward that raised leaves those it got to."""
+        return {name: p.grad.detach().numpy().copy() for name, p in self.model.named_parameters() if p.grad is not None}
+
+    def save(self) -> None:
+        (self.scratch / LOSSES).write_text(json.dumps(self.losses), encoding="utf-8")
+        last = self.gradients()
+        numpy.savez(self.scratch / GRADIENTS, **last)
+        numpy.savez(self.scratch / FIRST_GRADIENTS, **(self.first_gradients if self.first_gradients is not None else last))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m tutor.sandbox.experiment SCRATCH_DIR")
+    sys.exit(run_in(Path(sys.argv[1])))
