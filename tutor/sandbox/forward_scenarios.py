@@ -30,15 +30,28 @@ def gradients(settings: Settings, phase: Phases) -> Observation:
 
 @scenario
 def generation(settings: Settings, phase: Phases) -> Observation:
-    """Sample `new_tokens` tokens after a one-token context: the tokens, and how many there are."""
+    """Sample `new_tokens` tokens after a one-token context. Compared: the tokens, and the
+    weights (sampling must leave the model as it found it). Evidence: the length of the
+    result, and whether each forward saw the latest `block_size` tokens."""
     gpt, x, _ = tiny_model(settings)
     context = x[:, :1]  # (B, 1)
     generator = torch.Generator().manual_seed(settings.get("seed", 0))
+    with torch.no_grad():  # larger weights than the init's: predictions that depend on the context
+        for p in gpt.parameters():
+            p.normal_(0.0, 0.5, generator=generator)
+    fed: list[torch.Tensor] = []
+    gpt.register_forward_pre_hook(lambda _module, args: fed.append(args[0].clone()))
     phase("forward")
     tokens = gpt.generate(context, settings["new_tokens"], generator)
-    # the weights are compared too: sampling must leave the model as it found it
     weights = {name: p.detach() for name, p in gpt.named_parameters()}
-    return Observation("parameters", weights, {"tokens": tokens}, {"length": tokens.size(1)})
+    evidence = {"length": tokens.size(1), "fed_latest_window": fed_latest_window(fed, tokens, gpt.config.block_size)}
+    return Observation("parameters", weights, {"tokens": tokens}, evidence)
+
+
+def fed_latest_window(fed: list[torch.Tensor], tokens: torch.Tensor, block_size: int) -> bool:
+    """Was the n-th forward fed the last `block_size` of the first n + 1 tokens it returned?"""
+    one_per_token = len(fed) == tokens.size(1) - 1  # the context was a single token
+    return one_per_token and all(torch.equal(context, tokens[:, : n + 1][:, -block_size:]) for n, context in enumerate(fed))
 
 
 @scenario
