@@ -1,8 +1,12 @@
 """Running a learner's block: a sandboxed child process per run, never this process.
 
-The child gets a scratch folder, closed stdin, a cleaned environment, its own process
-group (killed whole when the run ends), an address-space limit, a wall-clock timeout
-and capped output. `BlockRun.cancel()` may be called from any thread.
+A run's supervisor (tutor/sandbox/supervisor.py) starts in one of two ways: as a fresh
+interpreter (`python -m tutor.sandbox`, the cold runner), or as a fork of the session's
+warm runner (tutor/core/warm.py), which has imported torch already. Either way the same
+limits hold and the same code reads the outcome: a scratch folder, closed stdin, a
+cleaned environment, its own session and process group, a subreaper that kills whatever
+the block leaves running, an address-space limit, a bound on processes, a wall-clock
+timeout and capped output. `BlockRun.cancel()` may be called from any thread.
 """
 
 from __future__ import annotations
@@ -15,17 +19,25 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
+from tutor.core.i18n import tr
 from tutor.core.job import BLOCK_FILENAME, JOB_FILENAME, REPORT_FILENAME, ChildReport, Job
 from tutor.core.lessons import Lesson
 from tutor.core.results import RunResult, Status
 from tutor.core.verdict import judge, unfinished
 
+if TYPE_CHECKING:
+    from tutor.core.warm import RunnerSession
+
 # Variables a run may see; everything else (tokens, agent sockets, the tutor's own
 # settings) stays out of the learner's process.
 _ENV_KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TMPDIR", "USER", "LOGNAME")
+STOP_GRACE_S = 2.0  # time the supervisor gets to end the run's processes after SIGTERM
+_POLL_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -39,11 +51,34 @@ class RunCancelled(Exception):
     """The run was cancelled before it finished; there is no verdict."""
 
 
+class RunnerUnavailable(Exception):
+    """The warm runner could not take or finish this run; `reason` names why, for the learner's note."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "not_started", "stopped" or "no_answer"
+
+
+class RunProcess(Protocol):
+    """A started supervisor; its pid is also its session and process group id."""
+
+    pid: int
+
+    def returncode(self, timeout: float) -> int | None:
+        """Wait up to `timeout` seconds; None while it still runs."""
+
+    def close(self) -> None: ...
+
+
+# (scratch folder, stdout write end, stderr write end) -> the started supervisor
+Launcher = Callable[[Path, int, int], RunProcess]
+
+
 class CappedStream:
     """Drains a pipe to its end, keeping only its head and tail."""
 
-    def __init__(self, pipe: object, limit: int) -> None:
-        self._pipe = pipe
+    def __init__(self, descriptor: int, limit: int) -> None:
+        self._pipe = os.fdopen(descriptor, "rb")
         self._head_limit = limit // 4
         self._tail_limit = limit - self._head_limit
         self._head = bytearray()
@@ -53,14 +88,15 @@ class CappedStream:
         self.thread.start()
 
     def _drain(self) -> None:
-        while chunk := self._pipe.read1(65536):  # type: ignore[attr-defined]
-            room = self._head_limit - len(self._head)
-            self._head += chunk[:room]
-            self._tail += chunk[max(room, 0) :]
-            if len(self._tail) > self._tail_limit:
-                excess = len(self._tail) - self._tail_limit
-                self._dropped += excess
-                del self._tail[:excess]
+        with self._pipe:
+            while chunk := self._pipe.read1(65536):
+                room = self._head_limit - len(self._head)
+                self._head += chunk[:room]
+                self._tail += chunk[max(room, 0) :]
+                if len(self._tail) > self._tail_limit:
+                    excess = len(self._tail) - self._tail_limit
+                    self._dropped += excess
+                    del self._tail[:excess]
 
     def text(self) -> str:
         self.thread.join(timeout=2)
@@ -70,12 +106,47 @@ class CappedStream:
 
 def sandbox_environment() -> dict[str, str]:
     env = {name: os.environ[name] for name in _ENV_KEPT if name in os.environ}
-    env["OMP_NUM_THREADS"] = "1"
+    env["OMP_NUM_THREADS"] = "1"  # also keeps the warm runner single-threaded, so it forks safely
     return env
 
 
+def sandbox_command(module: str, *arguments: str) -> list[str]:
+    """An isolated interpreter (no user site, no PYTHONPATH, UTF-8) running `module`."""
+    return [sys.executable, "-I", "-B", "-X", "utf8", "-m", module, *arguments]
+
+
+class ColdProcess:
+    """The cold runner: a supervisor in a fresh interpreter, which imports torch itself."""
+
+    def __init__(self, scratch: Path, stdout_fd: int, stderr_fd: int) -> None:
+        self._popen = subprocess.Popen(
+            sandbox_command("tutor.sandbox", str(scratch)),
+            cwd=scratch,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout_fd,
+            stderr=stderr_fd,
+            env=sandbox_environment(),
+            start_new_session=True,  # its own process group, so one kill ends all it started
+        )
+        self.pid = self._popen.pid
+
+    def returncode(self, timeout: float) -> int | None:
+        try:
+            return self._popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def close(self) -> None:
+        self._popen.wait()
+
+
 class BlockRun:
-    """One check of a learner's block against a lesson."""
+    """One check of a learner's block against a lesson.
+
+    With a `session`, the run forks from its warm runner; when that runner is not
+    there, the run starts cold and its evidence says so: `runner` is "warm" or "cold",
+    and `runner_note` (cold only) tells the learner why, in their language.
+    """
 
     def __init__(
         self,
@@ -86,6 +157,7 @@ class BlockRun:
         capture_graph: bool = False,
         limits: RunLimits = RunLimits(),
         language: str = "en",
+        session: RunnerSession | None = None,
     ) -> None:
         self.lesson = lesson
         self.source = source.encode("utf-8") if isinstance(source, str) else source
@@ -93,6 +165,7 @@ class BlockRun:
         self.capture_graph = capture_graph
         self.limits = limits
         self.language = language
+        self.session = session
         self._cancelled = threading.Event()
 
     def cancel(self) -> None:
@@ -100,9 +173,21 @@ class BlockRun:
 
     def wait(self) -> RunResult:
         """Run to a verdict; raises RunCancelled if `cancel()` came first."""
+        if self.session is None:
+            return self._attempt(ColdProcess)
+        try:
+            result = self._attempt(self.session.launch)
+            how: dict[str, object] = {"runner": "warm"}
+        except RunnerUnavailable as unavailable:
+            result = self._attempt(ColdProcess)
+            why = tr(f"runner.fallback.{unavailable.reason}", self.language)
+            how = {"runner": "cold", "runner_note": tr("runner.fallback", self.language, why=why)}
+        return result.model_copy(update={"evidence": {**result.evidence, **how}})
+
+    def _attempt(self, launch: Launcher) -> RunResult:
         scratch = Path(tempfile.mkdtemp(prefix="minigpt-tutor-run-"))
         try:
-            return self._run_in(scratch)
+            return self._run_in(scratch, launch)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -117,59 +202,73 @@ class BlockRun:
             detect_anomaly=self.detect_anomaly,
             capture_graph=self.capture_graph,
             memory_mb=self.limits.memory_mb,
+            timeout_s=self.limits.timeout_s,
         )
 
-    def _run_in(self, scratch: Path) -> RunResult:
+    def _run_in(self, scratch: Path, launch: Launcher) -> RunResult:
         (scratch / JOB_FILENAME).write_text(self._job().model_dump_json(), encoding="utf-8")
         (scratch / BLOCK_FILENAME).write_bytes(self.source)
         started = time.monotonic()
-        process = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-X", "utf8", "-m", "tutor.sandbox", str(scratch)],
-            cwd=scratch,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=sandbox_environment(),
-            start_new_session=True,  # its own process group, so one kill ends all it started
-        )
-        stdout = CappedStream(process.stdout, self.limits.output_bytes)
-        stderr = CappedStream(process.stderr, self.limits.output_bytes)
-        timed_out = not self._wait_for(process, started)
-        _kill_group(process)
-        process.wait()
+        stdout_read, stdout_write = os.pipe()
+        stderr_read, stderr_write = os.pipe()
+        try:
+            process = launch(scratch, stdout_write, stderr_write)
+        except BaseException:
+            os.close(stdout_read)
+            os.close(stderr_read)
+            raise
+        finally:
+            os.close(stdout_write)  # the run holds the only write ends: EOF comes when it ends
+            os.close(stderr_write)
+        stdout = CappedStream(stdout_read, self.limits.output_bytes)
+        stderr = CappedStream(stderr_read, self.limits.output_bytes)
+        try:
+            returncode = self._wait_for(process)
+        except RunnerUnavailable:
+            stop(process)
+            raise
+        finally:
+            process.close()
         if self._cancelled.is_set():
             raise RunCancelled
         duration = time.monotonic() - started
         out, err = stdout.text(), stderr.text()
         report_path = scratch / REPORT_FILENAME
-        if timed_out:
+        if returncode is None:
             result = unfinished(self.lesson.id, Status.TIMEOUT, self.language, seconds=self.limits.timeout_s)
         elif report_path.is_file():
             report = ChildReport.model_validate_json(report_path.read_text(encoding="utf-8"))
             result = judge(self.lesson.id, report, err, self.language).model_copy(update={"graph": report.graph})
         else:
-            result = unfinished(self.lesson.id, Status.CRASHED, self.language, returncode=process.returncode)
+            result = unfinished(self.lesson.id, Status.CRASHED, self.language, returncode=returncode)
         return result.model_copy(update={"duration_s": round(duration, 3), "stdout": out, "stderr": err})
 
-    def _wait_for(self, process: subprocess.Popen[bytes], started: float) -> bool:
-        """True when the child exits by itself; False on timeout or cancel."""
+    def _wait_for(self, process: RunProcess) -> int | None:
+        """The supervisor's exit code; None after a timeout or a cancel, once the run is stopped."""
+        started = time.monotonic()
         while not self._cancelled.is_set():
             left = self.limits.timeout_s - (time.monotonic() - started)
             if left <= 0:
-                return False
-            try:
-                process.wait(timeout=min(left, 0.05))
-                return True
-            except subprocess.TimeoutExpired:
-                continue
-        return False
+                break
+            returncode = process.returncode(min(left, _POLL_S))
+            if returncode is not None:
+                return returncode
+        stop(process)
+        return None
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass  # the group is already gone
+def stop(process: RunProcess) -> None:
+    """Ask the supervisor to end the run (it kills every process of it); kill its group if it cannot."""
+    for how, kill in ((signal.SIGTERM, os.kill), (signal.SIGKILL, os.killpg)):
+        try:
+            kill(process.pid, how)
+        except (ProcessLookupError, PermissionError):
+            return  # already gone
+        try:
+            if process.returncode(STOP_GRACE_S) is not None:
+                return
+        except RunnerUnavailable:
+            continue  # the warm runner went away too: make sure
 
 
 def run_block(lesson: Lesson, source: str | bytes, **options: object) -> RunResult:

@@ -1,0 +1,193 @@
+"""The warm runner, seen from the tutor: one server per tutor session.
+
+`RunnerSession().start()` spawns `python -m tutor.sandbox.warm` and returns at once;
+the server imports torch (about 1.4 s) while the learner reads. `BlockRun(...,
+session=session)` then forks each run from it. When the server is not there (it
+never became ready, it died, it does not answer) `launch` raises `RunnerUnavailable`:
+the run goes cold and says so, and the session starts a new server for the runs
+after it, a few times at most. The tutor owns the session: create it once, close it
+on exit (or use it as a context manager).
+"""
+
+from __future__ import annotations
+
+import json
+import select
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+from tutor.core.runner import RunnerUnavailable, sandbox_command, sandbox_environment
+
+READY_TIMEOUT_S = 15.0  # an `import torch` on a busy machine, counted from the spawn
+ANSWER_TIMEOUT_S = 2.0  # a fork and a reply
+RESTARTS = 3
+_PACKET_BYTES = 65536
+
+
+class WarmProcess:
+    """A run's supervisor, forked by the server; the server reports its exit code."""
+
+    def __init__(self, pid: int, reply: socket.socket) -> None:
+        self.pid = pid
+        self._reply = reply
+        self._code: int | None = None
+
+    def returncode(self, timeout: float) -> int | None:
+        if self._code is None and select.select([self._reply], [], [], timeout)[0]:
+            answer = _read(self._reply)
+            if answer is None or "returncode" not in answer:
+                raise RunnerUnavailable("stopped")
+            self._code = int(answer["returncode"])
+        return self._code
+
+    def close(self) -> None:
+        self._reply.close()
+
+
+class RunnerSession:
+    def __init__(self, *, ready_timeout_s: float = READY_TIMEOUT_S, answer_timeout_s: float = ANSWER_TIMEOUT_S,
+                 restarts: int = RESTARTS) -> None:
+        self.ready_timeout_s = ready_timeout_s
+        self.answer_timeout_s = answer_timeout_s
+        self._starts_left = 1 + restarts
+        self._lock = threading.Lock()
+        self._server: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
+        self._spawned_at = 0.0
+        self._ready = False
+        self._closed = False
+
+    def start(self) -> RunnerSession:
+        """Spawn the server without waiting for it."""
+        with self._lock:
+            if self._server is None:
+                self._spawn()
+        return self
+
+    @property
+    def server_pid(self) -> int | None:
+        server = self._server
+        return server.pid if server is not None and server.poll() is None else None
+
+    def wait_ready(self) -> bool:
+        """Block until the server can take runs (at most the ready timeout); for benchmarks and tests."""
+        with self._lock:
+            try:
+                self._ready_control()
+                return True
+            except RunnerUnavailable:
+                return False
+
+    def launch(self, scratch: Path, stdout_fd: int, stderr_fd: int) -> WarmProcess:
+        """Have the server fork a supervisor for the run in `scratch`."""
+        here, there = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            with self._lock:
+                control = self._ready_control()
+                request = json.dumps({"scratch": str(scratch)}).encode()
+                try:
+                    socket.send_fds(control, [request], [there.fileno(), stdout_fd, stderr_fd])
+                except OSError:
+                    self._replace()
+                    raise RunnerUnavailable("stopped") from None
+                server = self._server
+        finally:
+            there.close()
+        answer = _read(here) if select.select([here], [], [], self.answer_timeout_s)[0] else None
+        if answer is None or "pid" not in answer:
+            here.close()
+            reason = "stopped" if server is None or _ended(server) else "no_answer"
+            with self._lock:
+                if self._server is server:
+                    self._replace()  # a server that does not answer is of no more use
+            raise RunnerUnavailable(reason)
+        return WarmProcess(int(answer["pid"]), here)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._discard()
+
+    def __enter__(self) -> RunnerSession:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    # The methods below run under self._lock.
+
+    def _ready_control(self) -> socket.socket:
+        if self._server is None or self._control is None or self._server.poll() is not None:
+            reason = "stopped" if self._server is not None else "not_started"
+            self._replace()
+            raise RunnerUnavailable(reason)
+        if not self._ready:
+            left = self.ready_timeout_s - (time.monotonic() - self._spawned_at)
+            if not (select.select([self._control], [], [], max(left, 0))[0] and _read(self._control) == {"ready": True}):
+                self._replace()
+                raise RunnerUnavailable("not_started")
+            self._ready = True
+        return self._control
+
+    def _replace(self) -> None:
+        """Drop the current server; start another for the runs to come, while restarts are left."""
+        self._discard()
+        self._spawn()
+
+    def _spawn(self) -> None:
+        if self._closed or self._starts_left <= 0:
+            return
+        self._starts_left -= 1
+        here, there = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._server = subprocess.Popen(
+                sandbox_command("tutor.sandbox.warm", str(there.fileno())),
+                pass_fds=(there.fileno(),),
+                cwd=tempfile.gettempdir(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=sandbox_environment(),
+                start_new_session=True,  # the terminal's Ctrl-C is for the tutor, not for it
+            )
+        except OSError:
+            here.close()
+            return
+        finally:
+            there.close()
+        self._control, self._spawned_at, self._ready = here, time.monotonic(), False
+
+    def _discard(self) -> None:
+        server, control = self._server, self._control
+        self._server = self._control = None
+        if control is not None:
+            control.close()  # the server exits when it sees the tutor's end close
+        if server is not None:
+            try:
+                server.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _read(channel: socket.socket) -> dict[str, object] | None:
+    """One JSON packet, or None when the other end has gone."""
+    try:
+        packet = channel.recv(_PACKET_BYTES)
+        return json.loads(packet) if packet else None
+    except (OSError, ValueError):
+        return None
+
+
+def _ended(server: subprocess.Popen[bytes]) -> bool:
+    """Whether the server has exited; its sockets close a moment before its exit status is there."""
+    try:
+        server.wait(timeout=0.2)
+        return True
+    except subprocess.TimeoutExpired:
+        return False

@@ -1,0 +1,128 @@
+"""`python -m tutor.sandbox.warm FD`: the warm runner, one per tutor session.
+
+It imports torch, minigpt and the scenarios once and runs no torch op (forking a process
+that has run multi-threaded torch ops gives children that deadlock). For each run it
+forks a supervisor exactly like the one the cold runner starts in a fresh interpreter,
+so a run costs a fork instead of an interpreter and an `import torch`, and whatever the
+learner's block changes dies with its own fork.
+
+Protocol, over the SOCK_SEQPACKET socket FD: the server sends {"ready": true} once.
+The tutor sends one packet per run, {"scratch": DIR}, with three descriptors attached:
+a reply socket and the run's stdout and stderr. On the reply socket the server answers
+{"pid": N} (the supervisor, leader of its own session) at once, then {"returncode": R}
+when it has ended. The server exits when the tutor closes its end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import socket
+import sys
+import traceback
+from functools import partial
+from pathlib import Path
+from typing import NoReturn
+
+DESCRIPTORS = 3  # reply socket, stdout, stderr
+PACKET_BYTES = 65536
+
+
+class WarmServer:
+    def __init__(self, control: socket.socket) -> None:
+        self.control = control
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(control, selectors.EVENT_READ, self._request)
+        self.replies: dict[int, socket.socket] = {}  # pidfd -> the run's reply socket
+
+    def serve(self) -> None:
+        self.control.send(json.dumps({"ready": True}).encode())
+        while True:
+            for key, _ in self.selector.select():
+                if not key.data():
+                    return
+
+    def _request(self) -> bool:
+        """One run asked for; False when the tutor has gone."""
+        try:
+            message, descriptors, _, _ = socket.recv_fds(self.control, PACKET_BYTES, DESCRIPTORS)
+        except OSError:
+            return False
+        if not message:
+            return False
+        if len(descriptors) != DESCRIPTORS:
+            for descriptor in descriptors:
+                os.close(descriptor)
+            return True
+        reply_fd, stdout_fd, stderr_fd = descriptors
+        reply = socket.socket(fileno=reply_fd)
+        try:
+            scratch = Path(json.loads(message)["scratch"])
+            pid = os.fork()
+            if pid == 0:
+                self._become_supervisor(scratch, stdout_fd, stderr_fd, reply)
+            pidfd = os.pidfd_open(pid)  # before any reaping, so the pid is surely this child
+        except (OSError, ValueError, KeyError) as error:
+            _send(reply, {"error": f"{type(error).__name__}: {error}"})
+            reply.close()
+            return True
+        finally:
+            os.close(stdout_fd)  # only the run holds them now: the tutor sees EOF when it ends
+            os.close(stderr_fd)
+        self.replies[pidfd] = reply
+        self.selector.register(pidfd, selectors.EVENT_READ, partial(self._ended, pid, pidfd))
+        _send(reply, {"pid": pid})
+        return True
+
+    def _ended(self, pid: int, pidfd: int) -> bool:
+        _, status = os.waitpid(pid, 0)
+        self.selector.unregister(pidfd)
+        os.close(pidfd)
+        reply = self.replies.pop(pidfd)
+        _send(reply, {"returncode": os.waitstatus_to_exitcode(status)})
+        reply.close()
+        return True
+
+    def _become_supervisor(self, scratch: Path, stdout_fd: int, stderr_fd: int, reply: socket.socket) -> NoReturn:
+        try:
+            os.setsid()
+            os.dup2(stdout_fd, 1)
+            os.dup2(stderr_fd, 2)
+            # the run keeps nothing of the server: not the tutor's socket, not other runs'
+            for descriptor in (stdout_fd, stderr_fd, *self.replies):
+                os.close(descriptor)
+            for held in (reply, self.control, *self.replies.values()):
+                held.close()
+            self.selector.close()
+            os.chdir(scratch)
+            from tutor.sandbox.supervisor import supervise
+
+            supervise(scratch)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(70)
+
+
+def _send(reply: socket.socket, message: dict[str, object]) -> None:
+    try:
+        reply.send(json.dumps(message).encode())
+    except OSError:
+        pass  # the tutor stopped waiting for this run
+
+
+def preload() -> None:
+    """Everything a run imports, so that a fork starts with it; no torch op runs here."""
+    import torch
+
+    torch.set_num_threads(1)  # before any op: the children fork from a single-threaded torch
+    from tutor.sandbox import scenarios, supervisor  # noqa: F401  (scenarios brings minigpt)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m tutor.sandbox.warm FD")
+    control = socket.socket(fileno=int(sys.argv[1]))
+    preload()
+    WarmServer(control).serve()
