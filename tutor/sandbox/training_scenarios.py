@@ -83,26 +83,6 @@ def trained(gpt: GPT, before: dict[str, torch.Tensor], losses: list[float], sett
 
 
 @scenario
-def train_model(settings: Settings, phase: Phases) -> Observation:
-    """AdamW steps written out here, so a lesson can replace a piece of the model itself."""
-    gpt, next_batch = fresh_model(settings)
-    optimizer = optimizer_for(gpt, settings)
-    before = snapshot(gpt)
-    losses = []
-    for _ in range(settings.get("steps", 40)):
-        x, y = next_batch()
-        optimizer.zero_grad(set_to_none=True)
-        phase("forward")
-        _, loss = gpt(x, y)
-        phase.backward(loss)
-        loss.backward()
-        phase("step")
-        optimizer.step()
-        losses.append(loss.item())
-    return trained(gpt, before, losses, settings)
-
-
-@scenario
 def train_steps(settings: Settings, phase: Phases) -> Observation:
     """`train.train_step` called once per batch: the lesson replaces the step itself."""
     gpt, next_batch = fresh_model(settings)
