@@ -49,7 +49,7 @@ def test_progress_prints_the_learners_table(classroom: Path) -> None:
     done = run_cli("--saves-dir", str(classroom), "--learner", "bruno", "progress")
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if LESSON in line)
-    assert row.split() == ["▸", LESSON, "solved", "2", "2", "3/3", "1m", "01s", row.split()[-1]]
+    assert row.split()[:-1] == ["▸", LESSON, "solved", "2", "3/3", "1m", "01s"]  # then the date solved
     assert str(classroom / "bruno.json") in done.stdout
 
 
@@ -119,10 +119,14 @@ def test_report_csv_is_one_row_per_learner_and_lesson(classroom: Path) -> None:
 def test_report_table_shows_learners_and_the_summary(classroom: Path) -> None:
     done = run_cli("report", "--saves-dir", str(classroom))
     assert done.returncode == 0, done.stderr
-    for text in ("ana", "bruno", "carla", "3 attempts, hint 0/3", "2 attempts, hint 3/3", "Per lesson"):
-        assert text in done.stdout, text
-    summary_row = [line for line in done.stdout.splitlines() if line.count(LESSON) == 1 and "2/3" in line]
-    assert summary_row and "2.5" in summary_row[0] and "1/3" in summary_row[0]
+    rows = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines()
+            if line.split()[:1] in (["ana"], ["bruno"], ["carla"])}
+    assert rows == {"ana": [LESSON, "solved", "3", "0/3", "5m", "00s"],
+                    "bruno": [LESSON, "solved", "2", "3/3", "1m", "01s"],
+                    "carla": [LESSON, "attempted", "2", "2/3", "0m", "30s"]}
+    summary_row = next(line.split() for line in done.stdout.splitlines()
+                       if line.split()[:1] == [LESSON] and "3/3" in line)
+    assert summary_row == [LESSON, "3/3", "2/3", "2.5", "1/3"]
 
 
 def test_report_skips_an_unreadable_save_and_says_so(classroom: Path) -> None:

@@ -47,6 +47,11 @@ def format_duration(seconds: float) -> str:
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s"
 
 
+def state_width(lang: str) -> int:
+    """The longest state word in `lang`, so a state column never cuts one."""
+    return max(len(tr(f"progress.state.{state.value}", lang)) for state in LessonState)
+
+
 def state_text(state: LessonState, lang: str) -> str:
     return f"[{STATE_STYLE[state]}]{tr(f'progress.state.{state.value}', lang)}[/]"
 
@@ -62,17 +67,16 @@ def progress_table(save: LearnerSave, lang: str) -> Table:
     table = Table(title=tr("progress.title", lang, learner=save.learner), title_justify="left",
                   box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column(tr("progress.column.lesson", lang), no_wrap=True)
-    for header in ("state", "attempts", "runs", "hint", "time"):
+    for header in ("state", "attempts", "hint", "time"):
         table.add_column(tr(f"progress.column.{header}", lang), justify="left" if header == "state" else "right",
-                         min_width=len(tr(f"progress.state.{LessonState.ATTEMPTED.value}", lang)) if header == "state"
-                         else None, no_wrap=header == "time")
-    table.add_column(tr("progress.column.solved_at", lang), no_wrap=True)
+                         min_width=state_width(lang) if header == "state" else None, no_wrap=header == "time")
+    table.add_column(tr("progress.column.solved_at", lang), no_wrap=True, min_width=10)
     for lesson_id, _ in lesson_order(save.lessons):
         lesson = save.lessons.get(lesson_id, LessonProgress())
         solved = lesson.solved_at.astimezone().strftime("%Y-%m-%d") if lesson.solved_at else "-"
         marker = "▸ " if lesson_id == save.last_lesson else "  "  # the lesson the tutor reopens
         table.add_row(marker + lesson_id, state_text(lesson.state, lang),
-                      str(lesson.attempts), str(lesson.runs), f"{lesson.hint_rung}/{MAX_HINT_RUNG}",
+                      str(lesson.attempts), f"{lesson.hint_rung}/{MAX_HINT_RUNG}",
                       format_duration(lesson.time_spent_s), solved)
     return table
 

@@ -16,10 +16,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from statistics import median
 
+from rich import box
 from rich.table import Table
 
 from tutor.commands.common import CommandError, console_for, language
-from tutor.commands.progress import format_duration, lesson_order, state_text
+from tutor.commands.progress import format_duration, lesson_order, state_text, state_width
 from tutor.core.i18n import tr
 from tutor.core.learners import LearnerNameError, resolve_saves_dir, validate_learner_name
 from tutor.core.progress import (MAX_HINT_RUNG, SAVE_SUFFIX, LearnerSave, LessonProgress, LessonState, SaveError,
@@ -116,28 +117,30 @@ def write_csv(report: ClassReport) -> None:
             writer.writerow({"learner": save.learner, "lesson": lesson_id, **lesson_record(save, lesson_id)})
 
 
-def cell(progress: LessonProgress, lang: str) -> str:
-    if progress.state is LessonState.NEW:
-        return state_text(progress.state, lang)
-    return "\n".join((state_text(progress.state, lang),
-                      tr("report.cell", lang, attempts=progress.attempts, rung=progress.hint_rung),
-                      format_duration(progress.time_spent_s)))
-
-
 def print_tables(report: ClassReport, lang: str) -> None:
+    """One row per learner and lesson opened (long, so it fits any terminal), then the summary."""
     console = console_for()
-    matrix = Table(title=tr("report.title", lang, learners=len(report.saves), folder=report.saves_dir),
-                   title_justify="left", show_lines=True)
-    matrix.add_column(tr("report.learner", lang))
-    for lesson_id in report.lessons:
-        matrix.add_column(lesson_id)
+    rows = Table(title=tr("report.title", lang, learners=len(report.saves), folder=report.saves_dir),
+                 title_justify="left", box=box.SIMPLE_HEAD)
+    rows.add_column(tr("report.learner", lang), overflow="fold")
+    rows.add_column(tr("report.column.lesson", lang), no_wrap=True)
+    rows.add_column(tr("progress.column.state", lang), min_width=state_width(lang))
+    for header in ("attempts", "hint", "time"):
+        rows.add_column(tr(f"progress.column.{header}", lang), justify="right", no_wrap=header == "time")
     for save in report.saves:
-        matrix.add_row(save.learner, *(cell(save.lessons.get(i, LessonProgress()), lang) for i in report.lessons))
-    console.print(matrix)
+        opened = [(i, save.lessons[i]) for i in report.lessons if i in save.lessons]
+        if not opened:
+            rows.add_row(save.learner, tr("report.nothing_opened", lang), "", "", "", "", end_section=True)
+        for n, (lesson_id, progress) in enumerate(opened):
+            rows.add_row(save.learner if n == 0 else "", lesson_id, state_text(progress.state, lang),
+                         str(progress.attempts), f"{progress.hint_rung}/{MAX_HINT_RUNG}",
+                         format_duration(progress.time_spent_s), end_section=n == len(opened) - 1)
+    console.print(rows)
 
-    summary = Table(title=tr("report.summary_title", lang), title_justify="left")
+    summary = Table(title=tr("report.summary_title", lang), title_justify="left", box=box.SIMPLE_HEAD)
     for header in ("lesson", "attempted", "solved", "median_attempts", "direct_hint"):
-        summary.add_column(tr(f"report.column.{header}", lang), justify="left" if header == "lesson" else "right")
+        summary.add_column(tr(f"report.column.{header}", lang), justify="left" if header == "lesson" else "right",
+                           no_wrap=header == "lesson")
     for s in report.summary:
         median_text = "-" if s.median_attempts is None else f"{s.median_attempts:g}"
         summary.add_row(s.lesson, f"{s.attempted}/{s.learners}", f"{s.solved}/{s.learners}", median_text,
