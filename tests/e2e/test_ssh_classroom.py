@@ -343,3 +343,30 @@ def test_a_learner_cannot_change_or_remove_anothers_save(classroom: Classroom) -
     assert theirs.read_bytes() == before
     # In this layout the class group may read each other's saves (see the README for a private one).
     assert as_ana(f"cat {target}").returncode == 0
+
+
+def test_a_private_class_folder_hides_saves_from_other_learners(classroom: Classroom) -> None:
+    """The README's private layout: only the class enters the parent folder; the saves folder belongs
+    to the teacher's own group (root's here) and learners create their files through the "other" bits."""
+    room, (ana, bea) = classroom, classroom.learners
+    parent = room.saves.parent / "private"
+    saves = parent / "saves"
+    saves.mkdir(parents=True)
+    shutil.chown(parent, "root", room.group)
+    parent.chmod(0o750)
+    saves.chmod(0o3773)
+    record = ("import sys; from tutor.core.progress import ProgressStore; "
+              "ProgressStore(sys.argv[1], sys.argv[2]).record_hint('inplace-residual', 1)")
+    for name in (ana, bea):
+        run("runuser", "-u", name, "--", sys.executable, "-c", record, str(saves), name)
+        info = (saves / f"{name}.json").stat()
+        assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (pwd.getpwnam(name).pw_uid, 0, 0o640)
+
+    theirs = shlex.quote(str(saves / f"{bea}.json"))
+    for what, command in {"read": f"cat {theirs}", "list": f"ls {saves}", "write": f"echo '{{}}' > {theirs}",
+                          "delete": f"rm -f {theirs}"}.items():
+        done = run("runuser", "-u", ana, "--", "sh", "-c", command, check=False)
+        assert done.returncode != 0, f"ana could {what} in the private folder"
+    report = json.loads(run(sys.executable, "-m", "tutor", "report", "--saves-dir", str(saves),
+                            "--format", "json").stdout)
+    assert {entry["learner"] for entry in report["learners"]} == {ana, bea}
