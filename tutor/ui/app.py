@@ -19,6 +19,8 @@ from tutor.core.i18n import available_languages, choose_language, tr
 from tutor.commands.common import console_for
 from tutor.core.learners import resolve_learner, resolve_saves_dir
 from tutor.core.progress import LearnerSave, ProgressStore, SaveError
+from tutor.core.runner import use_session
+from tutor.core.warm import RunnerSession
 from tutor.ui.keys import verb
 from tutor.ui.messages import BlockEdited, CourseChosen, HintRevealed, LessonChosen, RunFinished
 from tutor.ui.screens.course import CourseScreen
@@ -52,15 +54,21 @@ class TutorApp(App[None]):
         self.notices = notices or []
         self._unsaved_blocks: dict[str, str] = {}
         self._block_timer: Timer | None = None
+        self.runner_session = RunnerSession()  # started with the first lesson shown
 
     # --- screens ---
 
     def on_mount(self) -> None:
+        use_session(self.runner_session)  # every BlockRun forks from its warm runner
         self.push_screen(CourseScreen())
         if self.open_lesson:
             self.show_lesson(self.open_lesson)
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=15)
+
+    def on_unmount(self) -> None:
+        use_session(None)
+        self.runner_session.close()
 
     @property
     def lesson_screen(self) -> LessonScreen | None:
@@ -68,6 +76,7 @@ class TutorApp(App[None]):
 
     def show_lesson(self, lesson_id: str) -> None:
         lesson = self.course.get(lesson_id)
+        self.runner_session.start()  # torch loads in the background while the learner reads
         self._leave_lesson()
         progress = self.save.lessons.get(lesson_id)
         block = progress.last_block if progress and progress.last_block is not None else lesson.code.starter

@@ -17,15 +17,17 @@ def _grid() -> Table:
     return grid
 
 
-def diagnosis_card(diagnosis: Diagnosis, language: str) -> RenderableType:
-    """Only the fields torch gave: an absent field is left out, never guessed."""
+def diagnosis_card(diagnosis: Diagnosis, language: str, verdict: str = "") -> RenderableType:
+    """Only the fields torch gave: an absent field is left out, never guessed. The kind in plain
+    words is left out too when the verdict above the card already says it."""
     grid = _grid()
 
     def row(label: str, value: object) -> None:
         if value is not None:
             grid.add_row(tr(f"label.{label}", language), Text(str(value)))
 
-    row("kind", tr(f"kind.{diagnosis.kind.value}", language))
+    kind = tr(f"kind.{diagnosis.kind.value}", language)
+    row("kind", None if kind in verdict else kind)
     row("exception", diagnosis.exception)
     row("tensor_type", diagnosis.tensor_type)
     row("shape", None if diagnosis.shape is None else f"[{', '.join(map(str, diagnosis.shape))}]")

@@ -80,7 +80,7 @@ def _verdict(view: ResultView, result: RunResult, language: str) -> list[Widget]
     headline = Text.assemble((f"{mark} {status}: ", "bold"), result.message)
     widgets: list[Widget] = [Static(headline, classes=f"verdict {'-passed' if result.passed else '-failed'}")]
     if result.diagnosis is not None:
-        widgets.append(Static(diagnosis_card(result.diagnosis, language), classes="card"))
+        widgets.append(Static(diagnosis_card(result.diagnosis, language, result.message), classes="card"))
     wrong = gradients_table(result.gradients, language)
     if wrong is not None:
         widgets.append(Static(wrong, classes="card"))

@@ -1,0 +1,78 @@
+"""The graph tab: the autograd graph of the last run as a navigable tree, grouped by module.
+
+Scoped to the lesson's block; `e` switches to the whole graph and back. The nodes whose
+saved tensors were modified in place are red and open, with the versions that disagree.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
+
+from tutor.commands.graph import add_outline, broken_note, graph_title
+from tutor.core.graph import AutogradGraph, outline
+from tutor.core.i18n import tr
+
+
+class GraphView(Vertical):
+    DEFAULT_CSS = """
+    GraphView { height: 1fr; }
+    GraphView > #graph-summary { height: auto; padding: 0 1; }
+    GraphView > Tree { height: 1fr; }
+    """
+    BINDINGS = [Binding("e", "toggle_scope", "block / whole graph", id="graph.toggle_scope", show=False)]
+
+    def __init__(self, graph: AutogradGraph | None = None, language: str = "en", *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.graph = graph
+        self.language = language
+        self.scoped = True
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="graph-summary")
+        yield Tree[None]("", id="graph-tree")
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    def show(self, graph: AutogradGraph | None, language: str | None = None) -> None:
+        """Draw another run's graph (None: the run stopped before backward)."""
+        self.graph = graph
+        self.language = language or self.language
+        self._draw()
+
+    def action_toggle_scope(self) -> None:
+        self.scoped = not self.scoped
+        self._draw()
+
+    def _draw(self) -> None:
+        tree: Tree[None] = self.query_one(Tree)
+        summary = self.query_one("#graph-summary", Static)
+        tree.clear()
+        if self.graph is None:
+            tree.root.set_label(tr("graph.empty", self.language))
+            summary.update("")
+            return
+        groups = outline(self.graph, scoped=self.scoped)
+        tree.root.set_label(Text(graph_title(self.graph, groups, self.language), style="bold"))
+        add_outline(tree.root, groups, self.graph, self.language,
+                    lambda parent, label, expanded: parent.add(label, expand=expanded))
+        _only_branches_expand(tree.root)
+        tree.root.expand()
+        summary.update(Text(f"{broken_note(self.graph, self.language)} {self._scope_hint()}"))
+
+    def _scope_hint(self) -> str:
+        if not self.graph or not self.graph.scope or not self.graph.in_scope():
+            return ""
+        key = "graph.scoped_hint_key" if self.scoped else "graph.whole_hint_key"
+        return tr(key, self.language, scope=", ".join(self.graph.scope))
+
+
+def _only_branches_expand(node: TreeNode[None]) -> None:
+    for child in node.children:
+        child.allow_expand = bool(child.children)
+        _only_branches_expand(child)
