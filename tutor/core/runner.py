@@ -73,6 +73,14 @@ class RunProcess(Protocol):
 # (scratch folder, stdout write end, stderr write end) -> the started supervisor
 Launcher = Callable[[Path, int, int], RunProcess]
 
+_default_session: RunnerSession | None = None
+
+
+def use_session(session: RunnerSession | None) -> None:
+    """The session a BlockRun uses when it is given none: the tutor's app sets it while it runs."""
+    global _default_session
+    _default_session = session
+
 
 class CappedStream:
     """Drains a pipe to its end, keeping only its head and tail."""
@@ -143,8 +151,8 @@ class ColdProcess:
 class BlockRun:
     """One check of a learner's block against a lesson.
 
-    With a `session`, the run forks from its warm runner; when that runner is not
-    there, the run starts cold and its evidence says so: `runner` is "warm" or "cold",
+    With a `session` (or the one `use_session` set), the run forks from its warm
+    runner; when that runner is not there, the run starts cold and its evidence says so: `runner` is "warm" or "cold",
     and `runner_note` (cold only) tells the learner why, in their language.
     """
 
@@ -165,7 +173,7 @@ class BlockRun:
         self.capture_graph = capture_graph
         self.limits = limits
         self.language = language
-        self.session = session
+        self.session = session if session is not None else _default_session
         self._cancelled = threading.Event()
 
     def cancel(self) -> None:

@@ -169,7 +169,7 @@ class RunnerSession:
             control.close()  # the server exits when it sees the tutor's end close
         if server is not None:
             try:
-                server.wait(timeout=1)
+                server.wait(timeout=1 if self._ready else 0)  # still importing: nothing to wait for
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
