@@ -300,3 +300,17 @@ def test_a_process_killed_while_saving_leaves_the_previous_save_valid(tmp_path: 
     store.record_hint(LESSON, 1)  # the next save cleans up whatever a killed one left
     assert not list(tmp_path.glob(".ana.json.*.tmp"))
     assert read_save(store.path).lessons[LESSON].hint_rung == 1
+
+
+def test_a_save_that_is_a_symlink_is_moved_aside_not_followed(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(json.dumps({"schema_version": 2, "learner": "ana", "lessons": {LESSON: {"runs": 9}}}))
+    saves = tmp_path / "saves"
+    saves.mkdir()
+    (saves / "ana.json").symlink_to(elsewhere)
+    store = ProgressStore(saves, "ana")
+    assert store.load().lessons == {}
+    assert "symbolic link" in store.notices[0]
+    store.record_hint(LESSON, 1)
+    assert not store.path.is_symlink()
+    assert json.loads(elsewhere.read_text())["lessons"][LESSON]["runs"] == 9  # untouched

@@ -143,3 +143,18 @@ def test_report_skips_an_unreadable_save_and_says_so(classroom: Path) -> None:
 def test_report_on_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
     done = run_cli("report", "--saves-dir", str(tmp_path / "nowhere"))
     assert done.returncode == 2 and "no saves folder" in done.stderr
+
+
+def test_report_neither_follows_a_symlink_nor_waits_on_a_fifo(classroom: Path, tmp_path: Path) -> None:
+    """Anyone in a class folder can leave odd files under a save's name; the teacher's report must not
+    read a file the link points to, nor hang on a FIFO."""
+    secret = tmp_path / "secret.json"
+    secret.write_text(json.dumps({"schema_version": 2, "learner": "x", "lessons": {}}))
+    (classroom / "mallory.json").symlink_to(secret)
+    os.mkfifo(classroom / "fifo.json")
+    done = run_cli("report", "--saves-dir", str(classroom), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert [e["learner"] for e in report["learners"]] == ["ana", "bruno", "carla"]
+    assert {u["file"]: u["error"] for u in report["unreadable"]} == {
+        "fifo.json": "not a regular file", "mallory.json": "a symbolic link, not a save"}

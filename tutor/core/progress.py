@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from datetime import datetime, timezone
 from enum import Enum
@@ -20,8 +21,8 @@ from pydantic import BaseModel, Field, ValidationError
 from tutor.core.i18n import DEFAULT_LANGUAGE, tr
 from tutor.core.learners import validate_learner_name
 from tutor.core.results import RunResult, Status
-from tutor.core.savefiles import (SaveError, ensure_folder, locked, quarantine, remove_stale_temporaries, save_error,
-                                  write_atomic)
+from tutor.core.savefiles import (SaveError, SaveUnreadable, ensure_folder, locked, quarantine, read_regular_file,
+                                  remove_stale_temporaries, write_atomic)
 
 SCHEMA_VERSION = 2
 MAX_HINT_RUNG = 3  # mild, medium, direct
@@ -59,10 +60,6 @@ class LearnerSave(BaseModel):
     language: str | None = None
     last_lesson: str | None = None
     lessons: dict[str, LessonProgress] = Field(default_factory=dict)
-
-
-class SaveUnreadable(Exception):
-    """The file is not a save this tutor can read (bad UTF-8, bad JSON, wrong shape)."""
 
 
 # --- Schema migrations: each turns version N's raw JSON into version N+1's. ---
@@ -112,11 +109,7 @@ def save_path(saves_dir: Path, learner: str) -> Path:
 
 def read_save(path: Path) -> LearnerSave:
     """The save in `path` (learner named by the file), without locking or changing anything."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise save_error(error, path) from None
-    return parse_save(data, path.name[: -len(SAVE_SUFFIX)])
+    return parse_save(read_regular_file(path), path.name[: -len(SAVE_SUFFIX)])
 
 
 def _now() -> datetime:
@@ -150,7 +143,7 @@ class ProgressStore:
         try:
             return read_save(self.path)
         except SaveError:
-            if not self.path.exists():
+            if not os.path.lexists(self.path):  # a dangling symlink is not "no save"
                 return self._fresh()
             raise
         except SaveUnreadable as error:
@@ -238,7 +231,7 @@ class ProgressStore:
 
     def _read_locked(self) -> tuple[LearnerSave, bool]:
         """The save on disk (or a fresh one) and whether it must be written. Call under the lock."""
-        if not self.path.exists():
+        if not os.path.lexists(self.path):  # a dangling symlink is not "no save"
             return self._fresh(), False
         try:
             return read_save(self.path), False

@@ -12,6 +12,7 @@ import errno
 import fcntl
 import glob
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -28,6 +29,8 @@ LOCK_MODE = 0o600
 # A folder the tutor creates for one person is private; a class folder is set up by hand.
 PRIVATE_DIR_MODE = 0o700
 LOCK_WAIT_S = 30.0
+# Far above any real save; a bigger file is not one (and must not exhaust the reader's memory).
+MAX_SAVE_BYTES = 16 * 1024 * 1024
 
 _ERRNO_KEYS = {
     errno.ENOSPC: "save.disk_full",
@@ -42,10 +45,35 @@ class SaveError(ExplainedError):
     """Progress could not be saved (or the saves folder cannot be used); the old save is kept."""
 
 
+class SaveUnreadable(Exception):
+    """The file is not a save this tutor can read (not a regular file, bad UTF-8 or JSON, wrong shape)."""
+
+
 def save_error(error: OSError, path: Path) -> SaveError:
     """The OSError as a SaveError naming the cause and the path."""
     key = _ERRNO_KEYS.get(error.errno or 0, "save.os_error")
     return SaveError(key, path=str(path), detail=error.strerror or str(error))
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of `path` if it is a regular file of sensible size. In a shared folder anyone may
+    leave a symlink or a FIFO under a save's name: never follow the one, never block on the other."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise SaveUnreadable("a symbolic link, not a save") from None
+        raise save_error(error, path) from None
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SaveUnreadable("not a regular file")
+        if info.st_size > MAX_SAVE_BYTES:
+            raise SaveUnreadable(f"{info.st_size} bytes, more than a save can hold")
+        try:
+            return stream.read(MAX_SAVE_BYTES + 1)
+        except OSError as error:
+            raise save_error(error, path) from None
 
 
 def ensure_folder(folder: Path) -> None:
