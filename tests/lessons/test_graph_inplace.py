@@ -129,7 +129,7 @@ def test_graph_tree_on_the_command_line_marks_the_failing_node(inplace_lesson: L
     run = subprocess.run([sys.executable, "-m", "tutor", "graph", "inplace-residual", str(block)],
                          capture_output=True, text=True, timeout=120, env={"COLUMNS": "200", "PATH": ""})
     assert run.returncode == 0, run.stderr
-    failing = [line for line in run.stdout.splitlines() if "fails here" in line]
+    failing = [line for line in run.stdout.splitlines() if "backward fails here first" in line]
     assert len(failing) == 1
     assert "NativeLayerNormBackward0: input [1, 8, 64] saved at version 1, now at version 2" in failing[0]
     assert "ln_f" not in run.stdout  # scoped to the block by default

@@ -24,7 +24,7 @@ class GraphView(Vertical):
     GraphView > #graph-summary { height: auto; padding: 0 1; }
     GraphView > Tree { height: 1fr; }
     """
-    BINDINGS = [Binding("e", "toggle_scope", "block / whole graph", id="graph.toggle_scope", show=False)]
+    BINDINGS = [Binding("e", "toggle_scope", show=False, id="graph.toggle_scope")]  # told in the summary line
 
     def __init__(self, graph: AutogradGraph | None = None, language: str = "en", *, id: str | None = None) -> None:
         super().__init__(id=id)
