@@ -1,0 +1,148 @@
+"""What the autograd lessons (2-8) say beyond their starters, fixes and wrong fixes, run on real torch.
+
+`validate` proves each lesson's declared symptoms; these tests prove the other sentences:
+the in-place ops the lessons call harmless, where an error is reported, and what
+a tensor looks like after `.detach()` or under `no_grad`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tutor.core.lessons import Lesson
+from tutor.core.results import RunResult, Status
+from tutor.core.runner import RunLimits, run_block
+
+# The machine is shared: a generous limit keeps a slow run from reading as a timeout.
+PATIENT = RunLimits(timeout_s=120)
+
+
+def run(lesson: Lesson, block: str, **options: object) -> RunResult:
+    return run_block(lesson, block, limits=PATIENT, **options)  # type: ignore[arg-type]
+
+
+def line_of(block: str, number: int) -> str:
+    return block.splitlines()[number - 1]
+
+
+@pytest.fixture(scope="module")
+def softmax_lesson(course) -> Lesson:
+    return course.get("inplace-softmax")
+
+
+def test_masked_fill_in_place_on_the_raw_scores_is_harmless(softmax_lesson) -> None:
+    block = softmax_lesson.code.fix.replace(
+        'att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))',
+        'att.masked_fill_(self.mask[:, :, :T, :T] == 0, float("-inf"))',
+    )
+    assert "masked_fill_" in block
+    result = run(softmax_lesson, block)
+    assert result.status is Status.PASSED, result.message
+    assert all(g.max_abs_diff == 0.0 for g in result.gradients)
+
+
+def test_relu_in_place_on_a_linear_output_gives_the_same_gradients() -> None:
+    def gradients(inplace: bool) -> list[torch.Tensor]:
+        torch.manual_seed(0)
+        fc, proj = torch.nn.Linear(8, 32), torch.nn.Linear(32, 8)
+        x = torch.randn(4, 8)
+        proj(F.relu(fc(x), inplace=inplace)).pow(2).sum().backward()
+        return [p.grad for p in (*fc.parameters(), *proj.parameters())]
+
+    for in_place, out_of_place in zip(gradients(True), gradients(False), strict=True):
+        assert torch.equal(in_place, out_of_place)
+
+
+def test_exp_in_place_is_harmless_when_nothing_saved_its_input() -> None:
+    torch.manual_seed(0)
+    fc = torch.nn.Linear(8, 8)
+    x = torch.randn(4, 8)
+    fc(x).exp_().sum().backward()
+    in_place = fc.weight.grad.clone()
+    fc.zero_grad()
+    fc(x).exp().sum().backward()
+    assert torch.equal(in_place, fc.weight.grad)
+
+
+def test_anomaly_mode_names_exp_backward_and_the_exp_line(softmax_lesson) -> None:
+    starter = softmax_lesson.code.starter
+    diagnosis = run(softmax_lesson, starter, detect_anomaly=True).diagnosis
+    assert diagnosis is not None
+    assert diagnosis.failed_backward == "ExpBackward0"
+    assert line_of(starter, diagnosis.line).strip() == "att.exp_()"
+
+
+def test_the_leaf_error_is_reported_in_the_step_on_the_update_line(course) -> None:
+    lesson = course.get("sgd-leaf-inplace")
+    result = run(lesson, lesson.code.starter)
+    assert result.message.startswith("the optimizer step raised")
+    assert result.diagnosis is not None and result.diagnosis.line is not None
+    assert line_of(lesson.code.starter, result.diagnosis.line).strip() == "p -= lr * p.grad"
+
+
+def test_the_data_residual_computes_the_same_first_loss_as_the_control(course) -> None:
+    lesson = course.get("data-residual")
+    evidence = run(lesson, lesson.code.starter).evidence
+    assert evidence["losses"][0] == evidence["control_losses"][0]  # same forward numbers
+    assert len(evidence["losses"]) == len(evidence["control_losses"]) == lesson.check.settings["steps"]
+
+
+def test_detach_and_no_grad_give_tensors_without_history() -> None:
+    table = torch.nn.Embedding(10, 4)
+    detached = table(torch.tensor([1, 2])).detach()
+    with torch.no_grad():
+        unrecorded = table(torch.tensor([1, 2]))
+    for tensor in (detached, unrecorded):
+        assert (tensor.requires_grad, tensor.grad_fn) == (False, None)
+    with pytest.raises(RuntimeError, match="does not require grad and does not have a grad_fn"):
+        unrecorded.sum().backward()
+
+
+def test_a_detached_leaf_stops_the_gradient_before_the_table() -> None:
+    table = torch.nn.Embedding(10, 4)
+    h = table(torch.tensor([1, 2])).detach().requires_grad_()
+    h.sum().backward()
+    assert h.grad is not None and table.weight.grad is None
+
+
+def test_backward_twice_fails_on_the_second_step_not_the_first(course) -> None:
+    lesson = course.get("backward-twice")
+    result = run(lesson, lesson.code.starter)
+    assert result.diagnosis is not None and result.diagnosis.kind.value == "backward_twice"
+    assert "step 0: loss" in result.stdout  # the first step trained and printed its line
+    assert "Specify retain_graph=True" in (result.diagnosis.message or "")
+
+
+def test_the_retained_graph_fails_on_the_transposed_lm_head_weight(course) -> None:
+    lm_head = torch.nn.Linear(64, 59, bias=False)  # the lesson model's (vocab 59, n_embd 64)
+    assert list(lm_head.weight.t().shape) == course.get("backward-twice").wrong_fixes[0].expect.diagnosis.shape
+
+
+def test_the_untrained_loss_is_about_ln_vocab(course) -> None:
+    lesson = course.get("no-grad-forward")
+    evidence = run(lesson, lesson.code.fix).evidence
+    assert abs(evidence["control_losses"][0] - math.log(59)) < 0.1
+
+
+def test_zero_grad_sets_grads_to_none_and_adamw_skips_those_parameters() -> None:
+    weight = torch.nn.Parameter(torch.ones(3))
+    optimizer = torch.optim.AdamW([weight], lr=0.1)
+    (weight * 2).sum().backward()
+    optimizer.zero_grad()
+    assert weight.grad is None
+    optimizer.step()
+    assert torch.equal(weight.detach(), torch.ones(3))
+
+
+def test_a_step_with_zero_grads_still_changes_the_weights_in_place() -> None:
+    weight = torch.nn.Parameter(torch.ones(3))
+    optimizer = torch.optim.AdamW([weight], lr=0.1)
+    weight.grad = torch.zeros(3)
+    before = weight._version
+    optimizer.step()
+    assert weight._version > before  # the weight decay writes in place
+    assert not torch.equal(weight.detach(), torch.ones(3))
