@@ -70,7 +70,7 @@ def trained(gpt: GPT, before: dict[str, torch.Tensor], losses: list[float], sett
     frozen = sorted(name for name, value in after.items() if torch.equal(value, before[name]))
     return Observation(
         "parameters",
-        dict(after),
+        after,
         {"losses": torch.tensor(losses, dtype=torch.float64)},
         {
             "losses": [rounded(loss) for loss in losses],
