@@ -91,6 +91,14 @@ def test_the_data_residual_computes_the_same_first_loss_as_the_control(course) -
     assert len(evidence["losses"]) == len(evidence["control_losses"]) == lesson.check.settings["steps"]
 
 
+def test_the_data_residual_model_falls_behind_the_control(course) -> None:
+    lesson = course.get("data-residual")
+    evidence = run(lesson, lesson.code.starter).evidence
+    tenth = len(evidence["losses"]) // 10
+    assert sum(evidence["losses"][-tenth:]) > sum(evidence["control_losses"][-tenth:])  # the training curve
+    assert evidence["final_loss"] > evidence["control_final_loss"]  # and the held-out batch
+
+
 def test_detach_and_no_grad_give_tensors_without_history() -> None:
     table = torch.nn.Embedding(10, 4)
     detached = table(torch.tensor([1, 2])).detach()

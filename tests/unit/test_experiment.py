@@ -11,7 +11,8 @@ import pytest
 
 from tutor.core.lessons import Lesson
 
-STEPS = "12"
+STEPS = "300"  # the default: enough for a block that never learns to fall behind the control
+SHORT = "12"  # for the runs that only need to start
 
 
 def tutor(*args: str) -> subprocess.CompletedProcess[str]:
@@ -19,8 +20,8 @@ def tutor(*args: str) -> subprocess.CompletedProcess[str]:
                           env={"PATH": "", "COLUMNS": "120", "MINIGPT_TUTOR_LANG": "en"})
 
 
-def experiment(folder: Path, variant: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return tutor("experiment", "inplace-residual", "--variant", variant, "--steps", STEPS, "--out", str(folder), *extra)
+def experiment(folder: Path, variant: str, steps: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return tutor("experiment", "inplace-residual", "--variant", variant, "--steps", steps, "--out", str(folder), *extra)
 
 
 def outcome(folder: Path) -> dict:
@@ -37,8 +38,8 @@ def grad_compare(a: Path, b: Path, *extra: str) -> tuple[int, dict]:
 def runs(tmp_path_factory: pytest.TempPathFactory, inplace_lesson: Lesson) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("experiments")
     (root / "silent.py").write_text(next(w.code for w in inplace_lesson.wrong_fixes if "h.data.add_" in w.code))
-    variants = {"A": ("control",), "A2": ("control",), "B": ("break",), "B-anomaly": ("break", "--detect-anomaly"),
-                "C": (str(root / "silent.py"),)}
+    variants = {"A": ("control", STEPS), "A2": ("control", STEPS), "B": ("break", SHORT),
+                "B-anomaly": ("break", SHORT, "--detect-anomaly"), "C": (str(root / "silent.py"), STEPS)}
     for name, (variant, *extra) in variants.items():
         run = experiment(root / name, variant, *extra)
         assert run.returncode == (0 if variant != "break" else 1), run.stdout + run.stderr
@@ -75,7 +76,8 @@ def test_the_silent_data_variant_loses_the_block_gradients_without_an_error(runs
     # the forward values are the same, so what the head sees at the first step is too
     assert rows["lm_head.weight"]["matches"] and rows["ln_f.weight"]["matches"]
     assert compared["a"]["losses"][0] == pytest.approx(compared["b"]["losses"][0])
-    assert compared["a"]["final_loss"] != compared["b"]["final_loss"]
+    # a block that never learns leaves the model behind the control on the same steps and batches
+    assert compared["b"]["final_loss"] > compared["a"]["final_loss"]
 
 
 def test_the_break_stops_at_the_first_backward_with_its_diagnosis(runs: dict[str, Path]) -> None:
@@ -109,7 +111,7 @@ def test_grad_compare_prints_a_table_and_both_loss_curves(runs: dict[str, Path])
 def test_an_invalid_block_is_reported_not_trained(tmp_path: Path) -> None:
     block = tmp_path / "bad.py"
     block.write_text("def forward(self, h):\n    return h +\n")
-    run = experiment(tmp_path / "out", str(block))
+    run = experiment(tmp_path / "out", str(block), SHORT)
     assert run.returncode == 1
     saved = outcome(tmp_path / "out")
     assert saved["status"] == "invalid" and "line 2" in saved["error"]

@@ -33,7 +33,7 @@ from tutor.core.job import BLOCK_FILENAME
 from tutor.core.lessons import Lesson
 from tutor.core.runner import RunLimits, sandbox_environment
 
-DEFAULT_STEPS = 100
+DEFAULT_STEPS = 300
 DEFAULT_TIMEOUT_S = 300.0
 POLL_S = 0.1
 

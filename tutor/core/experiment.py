@@ -37,8 +37,10 @@ GRADIENTS = "gradients.npz"
 FIRST_GRADIENTS = "gradients_first.npz"
 KEPT_FILES = (LOSSES, GRADIENTS, FIRST_GRADIENTS)  # copied from the scratch folder, next to outcome.json
 
-BATCH_SIZE = 4  # minigpt.train's defaults
-LEARNING_RATE = 1e-2
+# At this rate and batch size the control's curve is smooth enough that a silent break
+# (a block that never learns) ends measurably behind it within a few hundred steps.
+BATCH_SIZE = 16
+LEARNING_RATE = 3e-3
 TOLERANCE = 1e-6  # as the lessons' checks
 
 Variant = str  # "control", "break", or the path of a learner's block
