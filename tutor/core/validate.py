@@ -16,8 +16,17 @@ from dataclasses import dataclass
 from tutor.core.i18n import available_languages
 from tutor.core.lessons import Expectation, Lesson, Text
 from tutor.core.results import RunResult, Status
+from tutor.core.runner import RunLimits, run_block
 
 Runner = Callable[[Lesson, str], RunResult]
+
+# A lint of the course, not a learner's run: a busy machine must not turn a slow run
+# into a false "timeout"; a block that really hangs is still stopped.
+VALIDATE_LIMITS = RunLimits(timeout_s=120.0)
+
+
+def run_for_validation(lesson: Lesson, block: str) -> RunResult:
+    return run_block(lesson, block, limits=VALIDATE_LIMITS)
 
 
 @dataclass(frozen=True)
