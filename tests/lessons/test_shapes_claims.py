@@ -63,13 +63,17 @@ def test_k_dot_T_warns_reverses_all_axes_and_clashes_on_the_batch(course: Course
     result = run_wrong_fix(course, "scores-without-transpose", 0)
     assert "The use of `x.T` on tensors of dimension other than 2" in result.stderr
     assert result.diagnosis is not None
-    assert result.diagnosis.message == "The size of tensor a (4) must match the size of tensor b (8) at non-singleton dimension 1"
+    assert result.diagnosis.message == (
+        "The size of tensor a (4) must match the size of tensor b (8) at non-singleton dimension 1"
+    )
 
 
 def test_transposing_q_gives_channel_by_channel_scores_the_mask_does_not_fit(course: Course) -> None:
     diagnosis = run_wrong_fix(course, "scores-without-transpose", 1).diagnosis
     assert diagnosis is not None
-    assert diagnosis.message == "The size of tensor a (8) must match the size of tensor b (16) at non-singleton dimension 3"
+    assert diagnosis.message == (
+        "The size of tensor a (8) must match the size of tensor b (16) at non-singleton dimension 3"
+    )
 
 
 def test_with_T_equal_to_the_head_size_q_at_k_runs_silently_and_is_wrong(course: Course) -> None:
@@ -89,7 +93,8 @@ def test_cross_entropy_wrong_fixes_fail_with_the_quoted_messages(course: Course)
     only_logits = run_wrong_fix(course, "cross-entropy-unflattened", 0).diagnosis
     column_targets = run_wrong_fix(course, "cross-entropy-unflattened", 1).diagnosis
     assert only_logits is not None and column_targets is not None
-    assert (only_logits.exception, only_logits.message) == ("ValueError", "Expected input batch_size (32) to match target batch_size (4).")
+    assert only_logits.exception == "ValueError"
+    assert only_logits.message == "Expected input batch_size (32) to match target batch_size (4)."
     assert column_targets.message == "0D or 1D target tensor expected, multi-target not supported"
 
 

@@ -51,7 +51,8 @@ def generation(settings: Settings, phase: Phases) -> Observation:
 def fed_latest_window(fed: list[torch.Tensor], tokens: torch.Tensor, block_size: int) -> bool:
     """Was the n-th forward fed the last `block_size` of the first n + 1 tokens it returned?"""
     one_per_token = len(fed) == tokens.size(1) - 1  # the context was a single token
-    return one_per_token and all(torch.equal(context, tokens[:, : n + 1][:, -block_size:]) for n, context in enumerate(fed))
+    latest = (tokens[:, : n + 1][:, -block_size:] for n in range(len(fed)))
+    return one_per_token and all(torch.equal(context, window) for context, window in zip(fed, latest))
 
 
 @scenario
@@ -94,8 +95,8 @@ def attention_training(settings: Settings, phase: Phases) -> Observation:
 
 @torch.no_grad()
 def held_out_loss(gpt: GPT, stream: torch.Tensor, generator: torch.Generator) -> float:
-    """The loss on 64 windows the training did not draw: honestly, about ln(vocab_size)."""
-    x, y = data.get_batch(stream, 64, gpt.config.block_size, generator)
+    """The loss on 128 windows the training did not draw: honestly, about ln(vocab_size)."""
+    x, y = data.get_batch(stream, 128, gpt.config.block_size, generator)
     _, loss = gpt(x, y)
     return loss.item()
 
