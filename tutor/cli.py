@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from tutor.commands import check, diagnose, lessons, validate
 from tutor.commands import progress, report
 from tutor.commands import compare, experiment, graph
+from tutor.commands import bench
 from tutor.commands.common import CommandError, console_for
 
-COMMANDS = (lessons, check, diagnose, validate, progress, report, graph, compare, experiment)
+COMMANDS = (lessons, check, diagnose, validate, progress, report, graph, compare, experiment, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,230 @@
+"""`minigpt-tutor bench`: how fast a run feels and what one learner's session costs, here.
+
+Every figure is measured in one go on this machine: run-to-verdict latency of the
+in-place lesson's starter and fix through the warm and the cold runner, the tutor's
+start-up to its first screen (headless), the memory of one learner's session (the
+tutor's process plus its warm runner) and the time of `validate` over the whole course.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.table import Table
+
+from tutor.commands.common import CommandError, console_for, language, lesson
+from tutor.core.i18n import tr
+from tutor.core.lessons import Lesson
+from tutor.core.runner import run_block
+from tutor.core.warm import RunnerSession
+
+LESSON = "inplace-residual"
+MIN_RUNS = 20
+# The targets of a 2-core classroom machine: 40 learners on 16 GB.
+TARGETS = {"warm_median_s": 0.150, "warm_cold_ratio": 0.12, "startup_s": 0.7, "session_rss_mb": 350.0}
+_PROBE_TIMEOUT_S = 120
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("bench", help="measure run latency, start-up, memory and validate on this machine",
+                                   description="Measure, on this machine: run-to-verdict latency warm and cold, "
+                                   "start-up to the first screen, one session's memory and `validate` over the course.")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--runs", type=int, default=MIN_RUNS, metavar="N",
+                        help=f"runs per runner, alternating starter and fix (at least {MIN_RUNS})")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.runs < MIN_RUNS:
+        raise CommandError(f"--runs must be at least {MIN_RUNS}")
+    chosen = lesson(LESSON)
+    warm, cold = latencies(chosen, args.runs)
+    figures: dict[str, object] = {
+        "warm_median_s": _round(statistics.median(warm)),
+        "cold_median_s": _round(statistics.median(cold)),
+        "warm_p90_s": _round(p90(warm)),
+        "cold_p90_s": _round(p90(cold)),
+        "warm_cold_ratio": _round(statistics.median(warm) / statistics.median(cold)),
+        "runs": args.runs,
+        **session_figures(),
+        **validate_figures(),
+        "machine": machine(),
+    }
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        console_for().print(figures_table(figures, language(args)))
+    return 0
+
+
+def latencies(chosen: Lesson, runs: int) -> tuple[list[float], list[float]]:
+    """Seconds from asking for a run to holding its verdict, warm then cold, after one warm-up each."""
+    blocks = [chosen.code.starter, chosen.code.fix]
+
+    def timed(**options: object) -> list[float]:
+        run_block(chosen, blocks[0], **options)  # warm-up: page faults, disk cache
+        seconds = []
+        for index in range(runs):
+            started = time.perf_counter()
+            run_block(chosen, blocks[index % 2], **options)
+            seconds.append(time.perf_counter() - started)
+        return seconds
+
+    with RunnerSession() as session:
+        if not session.wait_ready():
+            raise CommandError("the warm runner did not start; nothing to measure")
+        warm = timed(session=session)
+    return warm, timed()
+
+
+def session_figures() -> dict[str, object]:
+    """Start the tutor headless in a child, as a learner would, and read what it reports."""
+    with tempfile.TemporaryDirectory(prefix="minigpt-tutor-bench-") as saves:
+        started = time.perf_counter()
+        probe = subprocess.Popen([sys.executable, "-c", f"from tutor.commands.bench import probe; probe({saves!r})"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            first = probe.stdout.readline()  # type: ignore[union-attr]
+            startup = time.perf_counter() - started
+            rest, errors = probe.communicate(timeout=_PROBE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            probe.kill()
+            raise CommandError("the tutor did not start headless in time") from None
+    if first.strip() != "mounted" or probe.returncode != 0:
+        raise CommandError(f"the tutor did not start headless: {errors.strip()[-500:]}")
+    figures = json.loads(rest)
+    return {"startup_s": _round(startup), **figures}
+
+
+def probe(saves_dir: str) -> None:
+    """In the child: the tutor up to its first screen, one run, then the session's memory."""
+    from tutor.cli import build_parser
+    from tutor.ui.app import build_app
+
+    app = build_app(build_parser().parse_args(["--saves-dir", saves_dir, "--learner", "bench"]))
+
+    async def session() -> dict[str, object]:
+        async with app.run_test(headless=True, size=(120, 40)) as pilot:
+            print("mounted", flush=True)
+            app.show_lesson(LESSON)  # as a learner choosing it: the warm runner starts
+            await pilot.pause()
+            runner = app.runner_session
+            if not await asyncio.to_thread(runner.wait_ready):
+                raise SystemExit("the warm runner did not start")
+            chosen = app.course.get(LESSON)
+            # through the app's session, as the run key does
+            result = await asyncio.to_thread(run_block, chosen, chosen.code.fix)
+            if result.evidence.get("runner") != "warm":
+                raise SystemExit(f"the run did not go warm: {result.evidence}")
+            ui, warm = memory(os.getpid()), memory(runner.server_pid or 0)
+            return {
+                "session_rss_mb": _round(ui["peak_rss_mb"] + warm["peak_rss_mb"], 1),
+                "session_pss_mb": _round(ui["pss_mb"] + warm["pss_mb"], 1) if ui["pss_mb"] and warm["pss_mb"] else None,
+                "ui_rss_mb": ui["peak_rss_mb"],
+                "warm_runner_rss_mb": warm["peak_rss_mb"],
+                "ui_imports_torch": "torch" in sys.modules,
+            }
+
+    print(json.dumps(asyncio.run(session())), flush=True)
+
+
+def memory(pid: int) -> dict[str, float]:
+    """Peak RSS (VmHWM) and, where the kernel has it, PSS of a process, in MB."""
+    figures = {"peak_rss_mb": 0.0, "pss_mb": 0.0}
+    for name, key, field in (("status", "peak_rss_mb", "VmHWM:"), ("smaps_rollup", "pss_mb", "Pss:")):
+        try:
+            lines = Path(f"/proc/{pid}/{name}").read_text().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            if line.startswith(field):
+                figures[key] = _round(int(line.split()[1]) / 1024, 1)
+                break
+    return figures
+
+
+def validate_figures() -> dict[str, object]:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "tutor", "validate", "--json"], capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    try:
+        report = json.loads(done.stdout)
+    except ValueError:
+        report = {}
+    return {"validate_s": _round(seconds, 2), "validate_ok": done.returncode == 0,
+            "validate_claims": len(report.get("claims", []))}
+
+
+def machine() -> dict[str, object]:
+    model = next((line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if line.startswith("model name")), "")
+    total_kb = next((int(line.split()[1]) for line in _lines("/proc/meminfo") if line.startswith("MemTotal:")), 0)
+    return {"cpus": os.cpu_count(), "cpu_model": model, "ram_gb": round(total_kb / 2**20, 1),
+            "python": sys.version.split()[0]}
+
+
+def figures_table(figures: dict[str, object], lang: str) -> Table:
+    box = figures["machine"]
+    assert isinstance(box, dict)
+    table = Table(title=tr("bench.title", lang, cpus=box["cpus"], model=box["cpu_model"], ram=box["ram_gb"]))
+    for header in ("measure", "value", "target"):
+        table.add_column(tr(f"bench.{header}", lang), justify="left" if header == "measure" else "right")
+    rows = [
+        ("warm_median", _shown(figures["warm_median_s"], "s"), "warm_median_s"),
+        ("warm_p90", _shown(figures["warm_p90_s"], "s"), None),
+        ("cold_median", _shown(figures["cold_median_s"], "s"), None),
+        ("cold_p90", _shown(figures["cold_p90_s"], "s"), None),
+        ("ratio", _shown(figures["warm_cold_ratio"], ""), "warm_cold_ratio"),
+        ("startup", _shown(figures["startup_s"], "s"), "startup_s"),
+        ("ui_torch", tr("bench.yes" if figures["ui_imports_torch"] else "bench.no", lang), None),
+        ("ui_rss", _shown(figures["ui_rss_mb"], "MB"), None),
+        ("warm_rss", _shown(figures["warm_runner_rss_mb"], "MB"), None),
+        ("session_rss", _shown(figures["session_rss_mb"], "MB"), "session_rss_mb"),
+        ("session_pss", _shown(figures["session_pss_mb"], "MB"), None),
+        ("validate", _shown(figures["validate_s"], "s"), None),
+    ]
+    for key, value, target in rows:
+        table.add_row(tr(f"bench.row.{key}", lang, runs=figures["runs"], claims=figures["validate_claims"]),
+                      value, _target(figures, target, lang))
+    return table
+
+
+def _target(figures: dict[str, object], key: str | None, lang: str) -> str:
+    if key is None:
+        return ""
+    limit, value = TARGETS[key], figures[key]
+    met = isinstance(value, (int, float)) and value <= limit
+    unit = "MB" if key.endswith("_mb") else "s" if key.endswith("_s") else ""
+    verdict = tr("bench.met" if met else "bench.missed", lang)
+    return f"≤ {_shown(limit, unit)} [{'green' if met else 'red'}]{verdict}[/]"
+
+
+def _shown(value: object, unit: str) -> str:
+    if not isinstance(value, (int, float)):
+        return "-"
+    number = f"{value:.0f}" if unit == "MB" else f"{value:.3f}".rstrip("0").rstrip(".")
+    return f"{number} {unit}".rstrip()
+
+
+def p90(values: list[float]) -> float:
+    return statistics.quantiles(values, n=10)[-1]
+
+
+def _round(value: float, digits: int = 4) -> float:
+    return round(value, digits)
+
+
+def _lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text().splitlines()
+    except OSError:
+        return []
