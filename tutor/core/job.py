@@ -17,7 +17,7 @@ BLOCK_FILENAME = "learner_block.py"
 JOB_FILENAME = "job.json"
 REPORT_FILENAME = "report.json"
 
-InvalidReason = Literal["encoding", "syntax", "missing_target", "not_callable", "signature"]
+InvalidReason = Literal["encoding", "syntax", "missing_target", "not_callable", "signature", "return_type"]
 
 
 class Job(BaseModel):

@@ -7,13 +7,20 @@ cgroup), and an RLIMIT_NPROC of what the user already runs plus the bound otherw
 
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-MAX_TASKS = 256  # torch with 64 threads fits; a fork bomb does not get far
+# Each fork of a process that has torch loaded copies its page tables before the cgroup
+# refuses it, and each exit unmaps torch's libraries under locks every copy shares: a
+# bomb of 128 such processes takes seconds to die on a busy 2-core machine, one of 32
+# about one. Threads count too, hence the cap on torch's threads.
+MAX_TASKS = 32
+MAX_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,12 @@ class ProcessBound:
     def join(self) -> None:
         (self.path / "cgroup.procs").write_text(str(os.getpid()))
 
+    def members(self) -> list[int]:
+        try:
+            return [int(pid) for pid in (self.path / "cgroup.procs").read_text().split()]
+        except OSError:
+            return []
+
     def freeze(self) -> None:
         """No new process or thread from now on, so killing what is there finishes."""
         try:
@@ -56,12 +69,24 @@ class ProcessBound:
             except FileNotFoundError:
                 return
             except OSError:  # busy: a member not yet reaped, or one that escaped the subreaper
-                for pid in _members(self.path):
+                for pid in self.members():
                     try:
                         os.kill(pid, 9)
                     except OSError:
                         pass
                 time.sleep(0.001)
+
+
+def cap_torch_threads(torch: Any) -> None:
+    """`torch.set_num_threads(n)` gives at most MAX_THREADS: a classroom machine is shared,
+    and a thread libgomp cannot create past the task bound would crash the run."""
+    set_num_threads = torch.set_num_threads
+
+    @functools.wraps(set_num_threads)
+    def capped(count: int) -> None:
+        set_num_threads(max(1, min(int(count), MAX_THREADS)))
+
+    torch.set_num_threads = capped
 
 
 def limit_tasks_without_cgroup() -> None:
@@ -96,13 +121,6 @@ def _make_fresh(path: Path) -> None:
     except FileExistsError:
         path.rmdir()
         path.mkdir()
-
-
-def _members(path: Path) -> list[int]:
-    try:
-        return [int(pid) for pid in (path / "cgroup.procs").read_text().split()]
-    except OSError:
-        return []
 
 
 def _own_pids_cgroups() -> list[Path]:

@@ -15,18 +15,27 @@ from tutor.core.job import ChildReport, Job
 from tutor.core.results import TensorComparison
 from tutor.sandbox import forward_scenarios, training_scenarios  # noqa: F401  (they register scenarios)
 from tutor.sandbox.child import define_learner_function, invalid, learner_line, signature_problem
+from tutor.sandbox.returns import ReturnTypes, WrongReturnType
 from tutor.sandbox.graph import GraphCapture
+from tutor.sandbox.limits import cap_torch_threads
 from tutor.sandbox.observe import SCENARIOS, Phases
 
 def run_against_control(job: Job, code: CodeType) -> ChildReport:
     torch.set_num_threads(1)  # the tiny model gains nothing from threads, and forks stay safe
+    cap_torch_threads(torch)
     module_name, qualname = job.target.split(":")
     module = importlib.import_module(module_name)
     owner_path, _, name = qualname.rpartition(".")
     owner: Any = getattr(module, owner_path) if owner_path else module
     run = SCENARIOS[job.scenario]
 
-    control = run(job.settings, Phases())
+    original = getattr(owner, name)  # kept before the block runs: it may delete or replace it
+    returns = ReturnTypes(name)
+    setattr(owner, name, returns.recording(original))
+    try:
+        control = run(job.settings, Phases())
+    finally:
+        setattr(owner, name, original)
     phases = Phases()
     phases("define")
     try:
@@ -37,14 +46,16 @@ def run_against_control(job: Job, code: CodeType) -> ChildReport:
         return invalid("missing_target", name)
     if not callable(learner_function):
         return invalid("not_callable", name)
-    expected = signature_problem(getattr(owner, name), learner_function)
+    expected = signature_problem(original, learner_function)
     if expected:
         return invalid("signature", f"{name}{expected}")
-    setattr(owner, name, learner_function)
+    setattr(owner, name, returns.checking(learner_function))
     capture = GraphCapture(owner, phases, enabled=job.capture_graph)
     try:
         with torch.autograd.set_detect_anomaly(job.detect_anomaly), capture:
             learner = run(job.settings, phases)
+    except WrongReturnType as wrong:
+        return invalid("return_type", str(wrong))
     except BaseException as error:  # SystemExit and KeyboardInterrupt from the block are results too
         return raised(error, phases, capture.graph)
     return ChildReport(

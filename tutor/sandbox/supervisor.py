@@ -90,7 +90,7 @@ def _finish(worker: int, ended: os.waitid_result | None, bound: ProcessBound | N
         os.killpg(worker, signal.SIGKILL)
     except OSError:
         pass  # the group is already empty
-    kill_descendants()
+    kill_descendants(bound)
     if bound is not None:
         bound.remove()
     if ended is None:
@@ -98,8 +98,12 @@ def _finish(worker: int, ended: os.waitid_result | None, bound: ProcessBound | N
     _exit_as(ended.si_status if ended.si_code == os.CLD_EXITED else -ended.si_status)
 
 
-def kill_descendants() -> None:
-    """Kill and reap every child until none is left; as a subreaper, orphans come back as children."""
+def kill_descendants(bound: ProcessBound | None) -> None:
+    """Kill and reap every child until none is left; as a subreaper, orphans come back as children.
+
+    The run's cgroup, when there is one, names them without reading every process's
+    /proc entry, which can stall while a fork bomb copies its address space.
+    """
     me = os.getpid()
     while True:
         try:
@@ -107,7 +111,7 @@ def kill_descendants() -> None:
                 pass
         except ChildProcessError:
             return  # no child at all, dead or alive
-        for pid in children_of(me):
+        for pid in (bound.members() if bound is not None else []) or children_of(me):
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:

@@ -1,0 +1,93 @@
+"""Hostile blocks through the real runner, cold and warm: each gets a clear status and
+message, leaves no process behind, and the tutor stays usable."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from hostile_blocks import CASES, Hostile
+
+from tutor.core.results import RunResult, Status
+from tutor.core.runner import RunLimits, run_block
+from tutor.core.warm import RunnerSession
+from tutor.sandbox.limits import MAX_TASKS, ProcessBound
+
+Run = Callable[[str | bytes, float], RunResult]
+
+
+@pytest.fixture(scope="module")
+def session() -> Iterator[RunnerSession]:
+    with RunnerSession() as warm:
+        assert warm.wait_ready()
+        yield warm
+
+
+@pytest.fixture(scope="module", params=["cold", "warm"])
+def runner(request, inplace_lesson, session) -> tuple[str, Run]:
+    chosen = session if request.param == "warm" else None
+
+    def run(block: str | bytes, timeout_s: float) -> RunResult:
+        return run_block(inplace_lesson, block, limits=RunLimits(timeout_s=timeout_s), session=chosen)
+
+    return request.param, run
+
+
+def recorded_pids(path: Path) -> list[int]:
+    return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def fork_bombs_are_bounded() -> bool:
+    bound = ProcessBound.create()
+    if bound is not None:
+        bound.remove()
+        return True
+    return os.geteuid() != 0  # RLIMIT_NPROC binds everyone but root
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_a_hostile_block_gets_a_clear_status_and_leaves_nothing_behind(case: Hostile, runner, inplace_lesson,
+                                                                        tmp_path: Path) -> None:
+    name, run = runner
+    if case.name == "fork bomb" and not fork_bombs_are_bounded():
+        pytest.skip("root without a writable pids cgroup: nothing bounds a fork bomb here")
+    pids = tmp_path / "pids"
+    result = run(case.block(inplace_lesson, pids), case.timeout_s)
+    assert result.status is case.status, result.message
+    assert case.says in getattr(result, case.where)
+    assert result.evidence.get("runner") == (None if name == "cold" else "warm")
+    left = [pid for pid in recorded_pids(pids) if alive(pid)]
+    assert left == []
+
+
+def test_a_fork_bomb_stops_at_the_process_bound(runner, inplace_lesson, tmp_path: Path) -> None:
+    _, run = runner
+    if not fork_bombs_are_bounded():
+        pytest.skip("root without a writable pids cgroup: nothing bounds a fork bomb here")
+    bomb = next(case for case in CASES if case.name == "fork bomb")
+    pids = tmp_path / "pids"
+    result = run(bomb.block(inplace_lesson, pids), bomb.timeout_s)
+    assert result.status is Status.TIMEOUT
+    started = recorded_pids(pids)
+    assert 2 < len(started) <= MAX_TASKS + 2  # it did fork, and no further than the bound
+    assert [pid for pid in started if alive(pid)] == []
+
+
+def test_the_tutor_is_still_usable_after_them_all(runner, inplace_lesson, session) -> None:
+    name, run = runner
+    server = session.server_pid
+    result = run(inplace_lesson.code.fix, 10.0)
+    assert result.passed, result.message
+    if name == "warm":
+        assert result.evidence["runner"] == "warm"
+        assert session.server_pid == server  # no hostile block took the warm runner down
