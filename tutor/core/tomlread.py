@@ -17,6 +17,8 @@ def load_toml_text(text: str, source: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise TomlSyntaxError(source, str(error)) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise TomlSyntaxError(source, "arrays or tables nested too deeply") from None
 
 
 class TomlSyntaxError(ValueError):
