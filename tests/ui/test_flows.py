@@ -150,21 +150,33 @@ async def test_reset_puts_the_starter_back_after_confirmation(make_app: AppFacto
     assert store_for(saves_dir).load().lessons["inplace-residual"].last_block == app.course.lessons[0].code.starter
 
 
-def sandbox_children() -> list[int]:
-    """Processes this test process started that run the sandbox."""
-    found = []
+def _processes() -> dict[int, tuple[int, str]]:
+    """Every process: pid -> (parent pid, state letter)."""
+    table = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == os.getpid() and b"tutor.sandbox" in cmdline:
-            found.append(int(entry.name))
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # it ended while we looked
+            table[int(entry.name)] = (int(fields[1]), fields[0])
+    return table
+
+
+def descendants() -> set[int]:
+    """Living processes started, directly or not, by this test process."""
+    table = _processes()
+    found: set[int] = set()
+    frontier = {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, (parent, state) in table.items() if parent in frontier and state != "Z"} - found
+        found |= frontier
     return found
+
+
+def alive(pid: int) -> bool:
+    state = _processes().get(pid)
+    return state is not None and state[1] != "Z"
 
 
 @pilot_test
@@ -173,12 +185,15 @@ async def test_escape_cancels_a_long_run_and_kills_its_process(make_app: AppFact
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         await replace_block(pilot, "def forward(self, h):\n    while True:\n        pass\n")
+        before = descendants()  # the warm runner, if it has started, is not the run
         await pilot.press("r")
-        for _ in range(200):  # bounded: until the child process is there
-            if sandbox_children():
+        run_processes: set[int] = set()
+        for _ in range(400):  # bounded: until the run's process is there
+            run_processes = descendants() - before - {app.runner_session.server_pid}
+            if run_processes:
                 break
             await pilot.pause(0.05)
-        assert sandbox_children(), "the run never started a child"
+        assert run_processes, "the run never started a process"
         assert screen.running and screen.query_one(ResultPanel).view.phase is Phase.RUNNING
         assert "Escape cancels" in result_text(screen)
         await pilot.press("escape")
@@ -186,7 +201,7 @@ async def test_escape_cancels_a_long_run_and_kills_its_process(make_app: AppFact
         assert not screen.running
         assert screen.query_one(ResultPanel).view.phase is Phase.CANCELLED
         assert "Run cancelled" in result_text(screen)
-        assert sandbox_children() == []
+        assert [pid for pid in run_processes if alive(pid)] == []
 
 
 @pilot_test

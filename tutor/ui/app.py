@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from importlib import import_module
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import BindingType
@@ -25,7 +27,13 @@ from tutor.ui.keys import verb
 from tutor.ui.messages import BlockEdited, CourseChosen, HintRevealed, LessonChosen, RunFinished
 from tutor.ui.screens.course import CourseScreen
 from tutor.ui.screens.help import HelpScreen
-from tutor.ui.screens.lesson import LessonScreen
+
+if TYPE_CHECKING:
+    from tutor.ui.screens.lesson import LessonScreen
+
+# The lesson screen brings the editor, syntax highlighting and the runner: it is imported
+# when the first lesson opens, so the course screen appears sooner.
+_LESSON_MODULE = "tutor.ui.screens.lesson"
 
 # Typing saves the block after this pause (and always on leaving), not on every key.
 BLOCK_SAVE_DELAY_S = 0.8
@@ -72,16 +80,18 @@ class TutorApp(App[None]):
 
     @property
     def lesson_screen(self) -> LessonScreen | None:
-        return self.screen if isinstance(self.screen, LessonScreen) else None
+        module = sys.modules.get(_LESSON_MODULE)  # not imported yet: no lesson was ever opened
+        return self.screen if module is not None and isinstance(self.screen, module.LessonScreen) else None
 
     def show_lesson(self, lesson_id: str) -> None:
         lesson = self.course.get(lesson_id)
         self.runner_session.start()  # torch loads in the background while the learner reads
+        on_lesson = self.lesson_screen is not None
         self._leave_lesson()
         progress = self.save.lessons.get(lesson_id)
         block = progress.last_block if progress and progress.last_block is not None else lesson.code.starter
-        screen = LessonScreen(lesson, block, progress.hint_rung if progress else 0)
-        if isinstance(self.screen, LessonScreen):
+        screen = import_module(_LESSON_MODULE).LessonScreen(lesson, block, progress.hint_rung if progress else 0)
+        if on_lesson:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
