@@ -31,7 +31,7 @@ from tutor.ui.screens.help import HelpScreen
 if TYPE_CHECKING:
     from tutor.ui.screens.lesson import LessonScreen
 
-# The lesson screen brings the editor, syntax highlighting and the runner: it is imported
+# The lesson screen brings the editor and its syntax highlighting: it is imported
 # when the first lesson opens, so the course screen appears sooner.
 _LESSON_MODULE = "tutor.ui.screens.lesson"
 
