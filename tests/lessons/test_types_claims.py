@@ -34,6 +34,7 @@ def test_an_untyped_buffer_is_float32_and_assignment_converts_silently() -> None
     x = torch.zeros(4, 8)
     x[0] = torch.tensor([17, 3, 0, 58, 1, 2, 3, 4])  # int64 ids
     assert x.dtype == torch.float32 and x[0, 0].item() == 17.0
+    assert torch.empty(4, 8).dtype == torch.ones(4, 8).dtype == torch.float32
     assert torch.tensor(2**24, dtype=torch.float32).long().item() == 2**24
     assert torch.tensor(2**24 + 1, dtype=torch.float32).long().item() != 2**24 + 1  # past 2**24 ids are lost
 
