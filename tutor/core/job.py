@@ -41,7 +41,7 @@ class ChildReport(BaseModel):
     invalid_reason: InvalidReason | None = None
     detail: str | None = None  # e.g. the SyntaxError's text, or the expected signature
     line: int | None = None  # a line of the learner's block
-    subject: str = "gradients"  # what the comparisons compare: "gradients" or "parameters"
+    subject: str = "gradients"  # what the comparisons compare: a `subject.*` key of the catalogue
     comparisons: list[TensorComparison] = Field(default_factory=list)
     outputs: list[TensorComparison] = Field(default_factory=list)  # loss, logits...
     evidence: dict[str, Any] = Field(default_factory=dict)

@@ -45,7 +45,7 @@ def generation(settings: Settings, phase: Phases) -> Observation:
     tokens = gpt.generate(context, settings["new_tokens"], generator)
     weights = {name: p.detach() for name, p in gpt.named_parameters()}
     evidence = {"length": tokens.size(1), "fed_latest_window": fed_latest_window(fed, tokens, gpt.config.block_size)}
-    return Observation("parameters", weights, {"tokens": tokens}, evidence)
+    return Observation("generation", weights, {"tokens": tokens}, evidence)
 
 
 def fed_latest_window(fed: list[torch.Tensor], tokens: torch.Tensor, block_size: int) -> bool:

@@ -43,7 +43,7 @@ class Phases:
 
 @dataclass
 class Observation:
-    subject: str  # what `tensors` holds: "gradients" or "parameters"
+    subject: str  # what `tensors` holds: "gradients", "parameters" or "generation"
     tensors: dict[str, torch.Tensor | None]
     outputs: dict[str, torch.Tensor] = field(default_factory=dict)
     evidence: dict[str, Any] = field(default_factory=dict)
