@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ from tutor.ui.widgets.editor import BlockEditor
 from tutor.ui.widgets.hints import HintPanel
 from tutor.ui.widgets.result import Phase, ResultPanel
 
-from conftest import LEARNER, AppFactory
+from conftest import LEARNER, SHIPPED_LESSONS, AppFactory
 from ui_helpers import pilot_test, plain, replace_block, run_block, text_of, wait_for_run
 
 SIZE = (80, 24)
@@ -286,3 +287,41 @@ async def test_no_color_is_respected(make_app: AppFactory, monkeypatch: pytest.M
 def test_the_ui_process_never_imports_torch() -> None:
     code = "import tutor.ui.app, sys; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pilot_test
+async def test_next_previous_zoom_and_back_to_the_course(course_dir: Path, make_app: AppFactory,
+                                                       saves_dir: Path) -> None:
+    second = sorted(SHIPPED_LESSONS.glob("*.toml"))[1]
+    shutil.copy(second, course_dir / second.name)
+    first_id, second_id = (lesson.id for lesson in load_course(course_dir).lessons[:2])
+    app = make_app(lesson=first_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")  # no lesson before the first: nothing happens
+        assert app.screen.lesson.id == first_id
+        await pilot.press("n")
+        assert app.screen.lesson.id == second_id and "lesson 2 of 2" in status_text(app.screen)
+        await pilot.press("z")
+        assert app.screen.maximized is app.screen.query_one("#story")
+        await pilot.press("z")
+        assert app.screen.maximized is None
+        await pilot.press("p")
+        assert app.screen.lesson.id == first_id
+        await pilot.press("c")
+        assert isinstance(app.screen, CourseScreen)
+        assert len(app.screen_stack) == 2  # the default screen and the course: lessons were replaced
+    saved = store_for(saves_dir).load()
+    assert saved.last_lesson == first_id and {first_id, second_id} <= set(saved.lessons)
+
+
+@pilot_test
+async def test_progress_that_cannot_be_saved_is_said_and_the_tutor_keeps_working(saves_dir: Path,
+                                                                                 make_app: AppFactory) -> None:
+    saves_dir.write_text("a file where the saves folder should be", encoding="utf-8")
+    app = make_app(lesson="inplace-residual")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        said = [note for note in app._notifications if str(saves_dir) in note.message]
+        assert said and any(note.severity == "error" for note in said)
+        await run_block(pilot)
+        assert app.screen.query_one(ResultPanel).view.result.diagnosis.op == "Add"

@@ -6,8 +6,8 @@ import time
 
 from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
-from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Markdown, TextArea
+from textual.containers import Vertical
+from textual.widgets import TextArea
 from textual.worker import Worker, WorkerState
 
 from tutor.core.i18n import tr
@@ -24,6 +24,7 @@ from tutor.ui.widgets.hints import RUNG_NAMES, HintPanel
 from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.result import Phase, ResultPanel, ResultView
 from tutor.ui.widgets.status import StatusLine
+from tutor.ui.widgets.story import StoryPanel
 
 DIRECT_RUNG = len(RUNG_NAMES)
 
@@ -59,8 +60,7 @@ class LessonScreen(TutorScreen):
         yield StatusLine(id="status")
         with Vertical(id="body"):
             with Vertical(id="left"):
-                with VerticalScroll(id="story", can_focus=True):
-                    yield Markdown(id="story-text")
+                yield StoryPanel(id="story")
                 yield BlockEditor(self.initial_block, id="editor")
             with Vertical(id="right"):
                 yield ResultPanel(id="result")
@@ -70,18 +70,13 @@ class LessonScreen(TutorScreen):
     def on_mount(self) -> None:
         self.apply_language()
         self.query_one(ResultPanel).show(ResultView(Phase.IDLE, self.lesson), self.language)
-        self.query_one("#story").focus()
+        self.query_one(StoryPanel).focus()
 
     def apply_language(self) -> None:
         super().apply_language()
         language = self.language
         self.show_status()
-        story = self.lesson.story
-        self.query_one("#story").border_title = tr("ui.lesson.story", language)
-        self.query_one("#story-text", Markdown).update(
-            f"**{self.lesson.title.get(language)}**\n\n{story.symptom.get(language).strip()}\n\n"
-            f"### {tr('story.ladder', language)}\n\n{story.ladder.get(language).strip()}"
-        )
+        self.query_one(StoryPanel).show(self.lesson, language)
         self.query_one(BlockEditor).border_title = tr("ui.lesson.editor", language)
         self.query_one(ResultPanel).relabel(language)
         self._show_hints()

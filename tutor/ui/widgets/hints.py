@@ -26,10 +26,8 @@ def moved_on(lesson: Lesson, latest: RunResult | None) -> bool:
     return found != expected
 
 
-class HintPanel(VerticalScroll):
-    def __init__(self, **options: object) -> None:
-        super().__init__(**options)  # type: ignore[arg-type]
-        self.can_focus = True
+class HintPanel(VerticalScroll, can_focus=True):
+    ALLOW_MAXIMIZE = True  # `z` zooms it on a small terminal
 
     def show(self, lesson: Lesson, rung: int, latest: RunResult | None, language: str) -> None:
         """Show rungs 1..`rung` of `lesson`, and whether `latest` moved away from its error."""

@@ -39,12 +39,13 @@ class ResultView:
     detail: str = ""
 
 
-class ResultPanel(VerticalScroll):
+class ResultPanel(VerticalScroll, can_focus=True):
     """Shows one `ResultView`; the lesson screen decides which."""
+
+    ALLOW_MAXIMIZE = True  # `z` zooms it on a small terminal
 
     def __init__(self, **options: object) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
-        self.can_focus = True  # scrolled from the keyboard
         self.view: ResultView | None = None
 
     def show(self, view: ResultView, language: str) -> None:
