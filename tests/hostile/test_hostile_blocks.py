@@ -91,3 +91,17 @@ def test_the_tutor_is_still_usable_after_them_all(runner, inplace_lesson, sessio
     if name == "warm":
         assert result.evidence["runner"] == "warm"
         assert session.server_pid == server  # no hostile block took the warm runner down
+
+
+@pytest.mark.parametrize("how", ["cold", "warm"])
+def test_the_block_sees_none_of_the_tutors_secrets(how, inplace_lesson, monkeypatch) -> None:
+    monkeypatch.setenv("MINIGPT_TUTOR_SECRET_TOKEN", "s3cr3t")
+    monkeypatch.setenv("SSH_AUTH_SOCK", "/tmp/agent.sock")
+    block = "import os\nprint(sorted(os.environ))\nprint(os.getcwd())\n" + inplace_lesson.code.fix
+    with RunnerSession() as warm:
+        result = run_block(inplace_lesson, block, session=warm if how == "warm" else None)
+    assert result.passed, result.message
+    seen, cwd = result.stdout.splitlines()[:2]
+    assert "MINIGPT_TUTOR_SECRET_TOKEN" not in seen and "SSH_AUTH_SOCK" not in seen
+    assert "PATH" in seen  # the cleaned environment keeps what a program needs
+    assert "minigpt-tutor-run-" in cwd

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+
+import pytest
+
 from tutor.core.results import Status
-from tutor.core.runner import RunLimits, run_block
+from tutor.core.runner import BlockRun, RunCancelled, RunLimits, run_block
 
 FORWARD = "def forward(self, h):\n"
 
@@ -63,6 +69,28 @@ def test_runs_in_a_scratch_directory_that_is_removed(inplace_lesson, tmp_path) -
     result = run_block(inplace_lesson, block)
     scratch = result.stdout.strip().splitlines()[0]
     assert "minigpt-tutor-run-" in scratch
-    import os
-
     assert not os.path.exists(scratch)
+
+
+def test_cancel_from_another_thread_stops_the_run_and_all_it_started(inplace_lesson, tmp_path) -> None:
+    pids = tmp_path / "pids"
+    block = (f"import os, subprocess\nchild = subprocess.Popen(['sleep', '600'], start_new_session=True)\n"
+             f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{os.getppid()}} {{child.pid}}')\n"
+             "def forward(self, h):\n    while True:\n        pass\n")
+    run = BlockRun(inplace_lesson, block, limits=RunLimits(timeout_s=60))
+
+    def cancel_once_started() -> None:
+        for _ in range(600):  # bounded: until the block has run its top level
+            if pids.exists() and len(pids.read_text().split()) == 3:
+                break
+            time.sleep(0.05)
+        run.cancel()
+
+    canceller = threading.Thread(target=cancel_once_started)
+    canceller.start()
+    with pytest.raises(RunCancelled):
+        run.wait()
+    canceller.join()
+    for pid in map(int, pids.read_text().split()):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
