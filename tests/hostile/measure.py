@@ -44,7 +44,7 @@ def main() -> None:
             warm = run_block(lesson, block, limits=RunLimits(timeout_s=case.timeout_s), session=session)
             warm_s = time.perf_counter() - started
             message = json.loads(done.stdout)["message"].replace("|", "\\|")
-            shown = message if len(message) <= 80 else message[:77] + "..."
+            shown = message if len(message) <= 110 else message[:107] + "..."
             agree = "" if warm.status.value == status else f" (warm: {warm.status.value})"
             rows.append(f"| {case.name} (timeout {case.timeout_s:g} s) | {status} ({done.returncode}){agree} | {shown} "
                         f"| {cold_s:.2f} | {warm_s:.2f} |")

@@ -191,6 +191,7 @@ def figures_table(figures: dict[str, object], lang: str) -> Table:
         ("session_rss", _shown(figures["session_rss_mb"], "MB"), "session_rss_mb"),
         ("session_pss", _shown(figures["session_pss_mb"], "MB"), None),
         ("validate", _shown(figures["validate_s"], "s"), None),
+        ("validate_ok", tr("bench.yes" if figures["validate_ok"] else "bench.no", lang), None),
     ]
     for key, value, target in rows:
         table.add_row(tr(f"bench.row.{key}", lang, runs=figures["runs"], claims=figures["validate_claims"]),
