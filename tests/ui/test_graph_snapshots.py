@@ -66,15 +66,15 @@ def test_graph_tab_of_the_inplace_starter(snap_compare, starter_graph: AutogradG
 
 
 @pilot_test
-async def test_e_switches_between_the_block_and_the_whole_graph(starter_graph: AutogradGraph) -> None:
+async def test_w_switches_between_the_block_and_the_whole_graph(starter_graph: AutogradGraph) -> None:
     app = Host(GraphView(starter_graph))
     async with app.run_test(size=SIZE) as pilot:
         tree = app.query_one(Tree)
         assert f"{len(starter_graph.in_scope())} of {len(starter_graph.nodes)}" in str(tree.root.label)
-        await pilot.press("tab", "e")
+        await pilot.press("tab", "w")
         assert f"{len(starter_graph.nodes)} of {len(starter_graph.nodes)}" in str(tree.root.label)
         assert "the model (GPT)" in [str(child.label) for child in tree.root.children]
-        await pilot.press("e")
+        await pilot.press("w")
         assert [str(child.label) for child in tree.root.children] == ["blocks.0 (Block)"]
 
 

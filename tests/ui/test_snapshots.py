@@ -53,3 +53,18 @@ def test_solved_lesson(snap_compare, make_app: AppFactory) -> None:
     panel says "✓ passed: all N parameter gradients match the control" in green and starts the
     explanation ("The break, mechanically"); the hints were not needed."""
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=_solve)
+
+
+async def _run_starter_then_graph(pilot: Pilot) -> None:
+    await _run_starter(pilot)
+    await pilot.press("t")
+    await pilot.pause()
+
+
+def test_graph_tab_after_the_starter_in_a_wide_terminal(snap_compare, make_app: AppFactory) -> None:
+    """At 120x40, two columns; after `t` the Graph tab is active on the right: a line saying
+    2 nodes saved a tensor that was modified in place afterwards, then the tree of the nodes
+    made inside blocks.0: blocks.0.ln2's NativeLayerNormBackward0 is red and open, labelled
+    "backward fails here first", its input [1, 8, 64] saved at version 1 and now at version 2;
+    blocks.0.ln1, also marked, is one scroll below."""
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=_run_starter_then_graph)

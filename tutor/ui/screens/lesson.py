@@ -7,7 +7,7 @@ import time
 from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.containers import Vertical
-from textual.widgets import TextArea
+from textual.widgets import TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
 from tutor.core.i18n import tr
@@ -20,13 +20,16 @@ from tutor.ui.messages import BlockEdited, CourseChosen, HintRevealed, LessonCho
 from tutor.ui.screens.base import TutorScreen
 from tutor.ui.screens.confirm import ConfirmScreen
 from tutor.ui.widgets.editor import BlockEditor
+from tutor.ui.widgets.graph_view import GraphView
 from tutor.ui.widgets.hints import RUNG_NAMES, HintPanel
 from tutor.ui.widgets.key_bar import KeyBar
+from tutor.ui.widgets.loss_plot import ComparisonView
 from tutor.ui.widgets.result import Phase, ResultPanel, ResultView
 from tutor.ui.widgets.status import StatusLine
 from tutor.ui.widgets.story import StoryPanel
 
 DIRECT_RUNG = len(RUNG_NAMES)
+TABS = ("result", "graph", "compare")  # the right-hand panes, in the order `t` cycles them
 
 
 class LessonScreen(TutorScreen):
@@ -40,6 +43,7 @@ class LessonScreen(TutorScreen):
         verb("x", "reset"),
         verb("e", "external_editor"),
         verb("z", "zoom"),
+        verb("t", "next_tab"),
         verb("c", "course"),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -63,7 +67,13 @@ class LessonScreen(TutorScreen):
                 yield StoryPanel(id="story")
                 yield BlockEditor(self.initial_block, id="editor")
             with Vertical(id="right"):
-                yield ResultPanel(id="result")
+                with TabbedContent(id="panes", initial="tab-result"):
+                    with TabPane("", id="tab-result"):
+                        yield ResultPanel(id="result")
+                    with TabPane("", id="tab-graph"):
+                        yield GraphView(language=self.language, id="graph")
+                    with TabPane("", id="tab-compare"):
+                        yield ComparisonView(language=self.language, id="compare")
                 yield HintPanel(id="hints")
         yield KeyBar()
 
@@ -79,6 +89,11 @@ class LessonScreen(TutorScreen):
         self.query_one(StoryPanel).show(self.lesson, language)
         self.query_one(BlockEditor).border_title = tr("ui.lesson.editor", language)
         self.query_one(ResultPanel).relabel(language)
+        tabs = self.query_one(TabbedContent)
+        for name in TABS:
+            tabs.get_tab(f"tab-{name}").label = tr(f"ui.tab.{name}", language)
+        for name in ("graph", "compare"):
+            self.query_one(f"#{name}").border_title = tr(f"ui.tab.{name}", language)
         self._show_hints()
 
     def show_status(self) -> None:
@@ -111,7 +126,7 @@ class LessonScreen(TutorScreen):
 
     def action_run(self) -> None:
         block = self.query_one(BlockEditor).text
-        run = BlockRun(self.lesson, block, detect_anomaly=self.tutor.anomaly, language=self.language)
+        run = BlockRun(self.lesson, block, detect_anomaly=self.tutor.anomaly, language=self.language, capture_graph=True)
         self._run = (run, block)
         self.query_one(ResultPanel).show(ResultView(Phase.RUNNING, self.lesson, anomaly=self.tutor.anomaly), self.language)
         self.refresh_bindings()
@@ -150,6 +165,8 @@ class LessonScreen(TutorScreen):
         next_lesson = self.tutor.course.neighbour(self.lesson.id, 1)
         view = ResultView(Phase.DONE, self.lesson, anomaly=self.tutor.anomaly, result=result, next_lesson=next_lesson)
         self.query_one(ResultPanel).show(view, self.language)
+        self.query_one(GraphView).show(result.graph, self.language)
+        self.query_one(ComparisonView).show_result(result, self.language)
         editor = self.query_one(BlockEditor)
         editor.mark_line(result.diagnosis.line if result.diagnosis and editor.text == block else None)
         self._show_hints()
@@ -222,6 +239,11 @@ class LessonScreen(TutorScreen):
             self.minimize()
         elif self.focused is not None:
             self.maximize(self.focused, container=False)
+
+    def action_next_tab(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        current = TABS.index(tabs.active.removeprefix("tab-"))
+        tabs.active = f"tab-{TABS[(current + 1) % len(TABS)]}"
 
     def action_next_lesson(self) -> None:
         self._go(1)

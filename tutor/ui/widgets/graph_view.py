@@ -1,6 +1,6 @@
 """The graph tab: the autograd graph of the last run as a navigable tree, grouped by module.
 
-Scoped to the lesson's block; `e` switches to the whole graph and back. The nodes whose
+Scoped to the lesson's block; `w` switches to the whole graph and back. The nodes whose
 saved tensors were modified in place are red and open, with the versions that disagree.
 """
 
@@ -24,7 +24,7 @@ class GraphView(Vertical):
     GraphView > #graph-summary { height: auto; padding: 0 1; }
     GraphView > Tree { height: 1fr; }
     """
-    BINDINGS = [Binding("e", "toggle_scope", show=False, id="graph.toggle_scope")]  # told in the summary line
+    BINDINGS = [Binding("w", "toggle_scope", show=False, id="graph.toggle_scope")]  # told in the summary line
 
     def __init__(self, graph: AutogradGraph | None = None, language: str = "en", *, id: str | None = None) -> None:
         super().__init__(id=id)
