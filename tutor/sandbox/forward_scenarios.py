@@ -10,7 +10,7 @@ import torch
 
 from minigpt import data, model
 from minigpt.model import GPT, GPTConfig
-from tutor.sandbox.observe import Observation, Phases, Settings, scenario, tiny_model
+from tutor.sandbox.observe import Observation, Phases, Settings, builds_optimizer, scenario, tiny_model
 
 # A change this small is float noise, not a token seeing the future.
 _LEAK_THRESHOLD = 1e-5
@@ -56,6 +56,7 @@ def fed_latest_window(fed: list[torch.Tensor], tokens: torch.Tensor, block_size:
 
 
 @scenario
+@builds_optimizer
 def attention_training(settings: Settings, phase: Phases) -> Observation:
     """Probe the fresh model's attention, then train on random tokens, where no model can
     honestly beat ln(vocab_size).

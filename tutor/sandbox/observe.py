@@ -53,8 +53,18 @@ Scenario = Callable[[Settings, Phases], Observation]
 SCENARIOS: dict[str, Scenario] = {}
 
 
+# Scenarios that build a torch.optim optimizer, whose first construction imports
+# torch._dynamo (about 800 modules): the warm runner preloads it once one of them runs.
+OPTIMIZER_SCENARIOS: set[str] = set()
+
+
 def scenario(function: Scenario) -> Scenario:
     SCENARIOS[function.__name__] = function
+    return function
+
+
+def builds_optimizer(function: Scenario) -> Scenario:
+    OPTIMIZER_SCENARIOS.add(function.__name__)
     return function
 
 

@@ -17,7 +17,7 @@ import torch
 
 from minigpt import data, train
 from minigpt.model import GPT
-from tutor.sandbox.observe import Observation, Phases, Settings, scenario, tiny_model
+from tutor.sandbox.observe import Observation, Phases, Settings, builds_optimizer, scenario, tiny_model
 
 Batches = Callable[[], tuple[torch.Tensor, torch.Tensor]]
 
@@ -83,6 +83,7 @@ def trained(gpt: GPT, before: dict[str, torch.Tensor], losses: list[float], sett
 
 
 @scenario
+@builds_optimizer
 def train_steps(settings: Settings, phase: Phases) -> Observation:
     """`train.train_step` called once per batch: the lesson replaces the step itself."""
     gpt, next_batch = fresh_model(settings)
@@ -94,6 +95,7 @@ def train_steps(settings: Settings, phase: Phases) -> Observation:
 
 
 @scenario
+@builds_optimizer
 def train_loop(settings: Settings, phase: Phases) -> Observation:
     """The whole loop, `train.train`, as the lesson's learner rewrites it."""
     gpt, _, _ = tiny_model(settings)
@@ -125,6 +127,7 @@ def manual_sgd(settings: Settings, phase: Phases) -> Observation:
 
 
 @scenario
+@builds_optimizer
 def accumulation(settings: Settings, phase: Phases) -> Observation:
     """A probe, then SGD training, both through `train.train_step`.
 

@@ -35,6 +35,7 @@ class WarmServer:
         self.selector = selectors.DefaultSelector()
         self.selector.register(control, selectors.EVENT_READ, self._request)
         self.replies: dict[int, socket.socket] = {}  # pidfd -> the run's reply socket
+        self.optimizers_loaded = False
 
     def serve(self) -> None:
         self.control.send(json.dumps({"ready": True}).encode())
@@ -73,6 +74,9 @@ class WarmServer:
         self.replies[pidfd] = reply
         self.selector.register(pidfd, selectors.EVENT_READ, partial(self._ended, pid, pidfd))
         _send(reply, {"pid": pid})
+        if not self.optimizers_loaded and builds_optimizer(scratch):
+            preload_optimizers()  # this run pays the import itself; the next ones fork with it
+            self.optimizers_loaded = True
         return True
 
     def _ended(self, pid: int, pidfd: int) -> bool:
@@ -118,6 +122,23 @@ def preload() -> None:
 
     torch.set_num_threads(1)  # before any op: the children fork from a single-threaded torch
     from tutor.sandbox import scenarios, supervisor  # noqa: F401  (scenarios brings minigpt)
+
+
+def builds_optimizer(scratch: Path) -> bool:
+    from tutor.core.job import JOB_FILENAME, Job
+    from tutor.sandbox.observe import OPTIMIZER_SCENARIOS
+
+    try:
+        job = Job.model_validate_json((scratch / JOB_FILENAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return job.scenario in OPTIMIZER_SCENARIOS
+
+
+def preload_optimizers() -> None:
+    """What the first torch.optim optimizer imports (torch._dynamo, about 800 modules and
+    80 MB): only in sessions whose lessons train, so the others stay small."""
+    import torch._dynamo  # noqa: F401
 
 
 if __name__ == "__main__":
