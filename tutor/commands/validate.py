@@ -9,7 +9,7 @@ from rich.table import Table
 
 from tutor.commands.common import console_for, course, language
 from tutor.core.i18n import tr
-from tutor.core.validate import run_for_validation, validate
+from tutor.core.validate import validate_course
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     loaded = course()
     chosen = [loaded.get(i) for i in args.lessons] if args.lessons else loaded.lessons
-    claims = validate(chosen, run_for_validation)
+    claims = validate_course(chosen)
     problems = [str(p) for p in loaded.problems]
     ok = not problems and all(c.ok for c in claims)
     if args.json:

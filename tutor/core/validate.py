@@ -17,6 +17,7 @@ from tutor.core.i18n import available_languages
 from tutor.core.lessons import Expectation, Lesson, Text
 from tutor.core.results import RunResult, Status
 from tutor.core.runner import RunLimits, run_block
+from tutor.core.warm import RunnerSession
 
 Runner = Callable[[Lesson, str], RunResult]
 
@@ -25,8 +26,15 @@ Runner = Callable[[Lesson, str], RunResult]
 VALIDATE_LIMITS = RunLimits(timeout_s=120.0)
 
 
-def run_for_validation(lesson: Lesson, block: str) -> RunResult:
-    return run_block(lesson, block, limits=VALIDATE_LIMITS)
+def course_runner(session: RunnerSession) -> Runner:
+    """Runs for a course check: forked from `session`'s warm runner, under VALIDATE_LIMITS."""
+    return lambda lesson, block: run_block(lesson, block, limits=VALIDATE_LIMITS, session=session)
+
+
+def validate_course(lessons: list[Lesson]) -> list[Claim]:
+    """`minigpt-tutor validate`: every run forked from one warm runner."""
+    with RunnerSession(optimizers=True) as session:
+        return validate(lessons, course_runner(session))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from types import TracebackType
 from tutor.core.runner import RunnerUnavailable, sandbox_command, sandbox_environment
 
 READY_TIMEOUT_S = 15.0  # an `import torch` on a busy machine, counted from the spawn
-ANSWER_TIMEOUT_S = 2.0  # a fork and a reply
+ANSWER_TIMEOUT_S = 8.0  # a fork and a reply, or the server's one-off optimizer import (see tutor.sandbox.warm)
 RESTARTS = 3
 _PACKET_BYTES = 65536
 
@@ -51,8 +51,9 @@ class WarmProcess:
 
 class RunnerSession:
     def __init__(self, *, ready_timeout_s: float = READY_TIMEOUT_S, answer_timeout_s: float = ANSWER_TIMEOUT_S,
-                 restarts: int = RESTARTS) -> None:
+                 restarts: int = RESTARTS, optimizers: bool = False) -> None:
         self.ready_timeout_s = ready_timeout_s
+        self.optimizers = optimizers  # preload torch.optim's imports at once (a course check), not on first need
         self.answer_timeout_s = answer_timeout_s
         self._starts_left = 1 + restarts
         self._lock = threading.Lock()
@@ -146,7 +147,7 @@ class RunnerSession:
         here, there = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._server = subprocess.Popen(
-                sandbox_command("tutor.sandbox.warm", str(there.fileno())),
+                sandbox_command("tutor.sandbox.warm", str(there.fileno()), *(["--optimizers"] if self.optimizers else [])),
                 pass_fds=(there.fileno(),),
                 cwd=tempfile.gettempdir(),
                 stdin=subprocess.DEVNULL,

@@ -1,4 +1,4 @@
-"""`python -m tutor.sandbox.warm FD`: the warm runner, one per tutor session.
+"""`python -m tutor.sandbox.warm FD [--optimizers]`: the warm runner, one per tutor session.
 
 It imports torch, minigpt and the scenarios once and runs no torch op (forking a process
 that has run multi-threaded torch ops gives children that deadlock). For each run it
@@ -35,6 +35,7 @@ class WarmServer:
         self.selector = selectors.DefaultSelector()
         self.selector.register(control, selectors.EVENT_READ, self._request)
         self.replies: dict[int, socket.socket] = {}  # pidfd -> the run's reply socket
+        self.optimizers_wanted = False
         self.optimizers_loaded = False
 
     def serve(self) -> None:
@@ -74,9 +75,7 @@ class WarmServer:
         self.replies[pidfd] = reply
         self.selector.register(pidfd, selectors.EVENT_READ, partial(self._ended, pid, pidfd))
         _send(reply, {"pid": pid})
-        if not self.optimizers_loaded and builds_optimizer(scratch):
-            preload_optimizers()  # this run pays the import itself; the next ones fork with it
-            self.optimizers_loaded = True
+        self.optimizers_wanted = self.optimizers_wanted or builds_optimizer(scratch)
         return True
 
     def _ended(self, pid: int, pidfd: int) -> bool:
@@ -86,6 +85,10 @@ class WarmServer:
         reply = self.replies.pop(pidfd)
         _send(reply, {"returncode": os.waitstatus_to_exitcode(status)})
         reply.close()
+        if self.optimizers_wanted and not self.optimizers_loaded and not self.replies:
+            # Idle now: the run that wanted them paid the import itself; later runs fork with it.
+            preload_optimizers()
+            self.optimizers_loaded = True
         return True
 
     def _become_supervisor(self, scratch: Path, stdout_fd: int, stderr_fd: int, reply: socket.socket) -> NoReturn:
@@ -142,8 +145,12 @@ def preload_optimizers() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python -m tutor.sandbox.warm FD")
+    if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["--optimizers"]):
+        sys.exit("usage: python -m tutor.sandbox.warm FD [--optimizers]")
     control = socket.socket(fileno=int(sys.argv[1]))
     preload()
-    WarmServer(control).serve()
+    server = WarmServer(control)
+    if sys.argv[2:]:
+        preload_optimizers()
+        server.optimizers_loaded = True
+    server.serve()
