@@ -11,6 +11,7 @@ import pytest
 from hostile_blocks import CASES, Hostile
 
 from tutor.core.results import RunResult, Status
+from tests.processes import alive
 from tutor.core.runner import RunLimits, run_block
 from tutor.core.warm import RunnerSession
 from tutor.sandbox.limits import MAX_TASKS, ProcessBound
@@ -37,14 +38,6 @@ def runner(request, inplace_lesson, session) -> tuple[str, Run]:
 
 def recorded_pids(path: Path) -> list[int]:
     return [int(pid) for pid in path.read_text().split()] if path.exists() else []
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def fork_bombs_are_bounded() -> bool:

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from minigpt.model import CausalSelfAttention, GPTConfig
+from tests.lessons.quoting import assert_symptom_quotes_torch
 from tutor.core.course import Course
 from tutor.core.results import RunResult
 from tutor.core.runner import run_block
@@ -23,12 +24,7 @@ def run_wrong_fix(course: Course, lesson_id: str, index: int) -> RunResult:
 
 @pytest.mark.parametrize("lesson_id", SHAPES_LESSONS)
 def test_the_symptom_quotes_torchs_message_verbatim_in_both_languages(course: Course, lesson_id: str) -> None:
-    lesson = course.get(lesson_id)
-    diagnosis = run_block(lesson, lesson.code.starter).diagnosis
-    assert diagnosis is not None
-    quoted = f"```\n{diagnosis.exception}: {diagnosis.message}\n```"
-    for language in ("en", "es"):
-        assert quoted in lesson.story.symptom.get(language)
+    assert_symptom_quotes_torch(course.get(lesson_id))
 
 
 def test_transpose_changes_strides_and_contiguous_restores_them() -> None:

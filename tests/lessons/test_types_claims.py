@@ -7,6 +7,7 @@ import torch
 
 from minigpt import data
 from minigpt.model import GPTConfig, build_model
+from tests.lessons.quoting import assert_symptom_quotes_torch
 from tutor.core.course import Course
 from tutor.core.lessons import Lesson
 from tutor.core.results import DiagnosisKind, Status
@@ -22,12 +23,7 @@ def with_settings(lesson: Lesson, **settings: object) -> Lesson:
 
 @pytest.mark.parametrize("lesson_id", TYPES_LESSONS)
 def test_the_symptom_quotes_torchs_message_verbatim_in_both_languages(course: Course, lesson_id: str) -> None:
-    lesson = course.get(lesson_id)
-    diagnosis = run_block(lesson, lesson.code.starter).diagnosis
-    assert diagnosis is not None
-    quoted = f"```\n{diagnosis.exception}: {diagnosis.message}\n```"
-    for language in ("en", "es"):
-        assert quoted in lesson.story.symptom.get(language)
+    assert_symptom_quotes_torch(course.get(lesson_id))
 
 
 def test_an_untyped_buffer_is_float32_and_assignment_converts_silently() -> None:

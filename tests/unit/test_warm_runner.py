@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tutor.core.results import RunResult, Status
+from tests.processes import alive
 from tutor.core.runner import RunLimits, run_block
 from tutor.core.warm import RunnerSession
 
@@ -28,14 +29,6 @@ def verdict(result: RunResult) -> tuple:
     diagnosis = result.diagnosis.model_dump() if result.diagnosis else None
     gradients = [(c.name, c.missing, c.matches) for c in result.gradients]
     return result.status, result.message, diagnosis, gradients
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.mark.parametrize("block", ["starter", "fix", "wrong_fix"])

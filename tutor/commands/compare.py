@@ -15,11 +15,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from tutor.commands.common import console_for, language, lesson, read_bytes_file
+from tutor.commands.common import add_block_arguments, console_for, run_learner_block
 from tutor.commands.render import result_panel
 from tutor.core.i18n import tr
 from tutor.core.results import RunResult, TensorComparison
-from tutor.core.runner import RunLimits, run_block
 
 STATE_STYLE = {"same": "green", "differs": "bold red", "missing": "bold red"}
 
@@ -29,18 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description="Run the lesson's control and FILE on the same seed and batch, and "
                                    "print a per-parameter table of the differences (and both loss curves for lessons "
                                    "that train). Exit code: 0 all match, 1 not, 2 usage or input error.")
-    parser.add_argument("lesson", metavar="LESSON", help="lesson id, e.g. inplace-residual")
-    parser.add_argument("file", metavar="FILE", help="the block to compare")
-    parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
-    parser.add_argument("--timeout", type=float, default=RunLimits.timeout_s, metavar="S",
-                        help=f"wall-clock limit in seconds (default {RunLimits.timeout_s:g})")
+    add_block_arguments(parser, "the block to compare", "print the comparison as JSON")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    chosen = lesson(args.lesson)
-    lang = language(args)
-    result = run_block(chosen, read_bytes_file(args.file), limits=RunLimits(timeout_s=args.timeout), language=lang)
+    _, result, lang = run_learner_block(args)
     control, yours = loss_curves(result)
     if args.json:
         print(json.dumps({"lesson": result.lesson, "status": result.status.value, "message": result.message,

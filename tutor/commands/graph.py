@@ -15,11 +15,10 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from rich.tree import Tree
 
-from tutor.commands.common import console_for, language, lesson, read_bytes_file
+from tutor.commands.common import add_block_arguments, console_for, run_learner_block
 from tutor.core.graph import (AutogradGraph, GraphNode, ModuleGroup, evidence_label, group_label, node_label, outline,
                               saved_label)
 from tutor.core.i18n import tr
-from tutor.core.runner import RunLimits, run_block
 
 BROKEN_STYLE = "bold red"
 FIRST_FAILURE_STYLE = "bold white on red"
@@ -31,21 +30,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    "before backward: each node, the tensors it saved, and the nodes whose saved tensors "
                                    "were modified in place. Exit code: 0 a graph was captured, 1 the run stopped before "
                                    "backward, 2 usage or input error.")
-    parser.add_argument("lesson", metavar="LESSON", help="lesson id, e.g. inplace-residual")
-    parser.add_argument("file", metavar="FILE", help="the block to run")
-    parser.add_argument("--json", action="store_true", help="print the graph as JSON")
+    add_block_arguments(parser, "the block to run", "print the graph as JSON")
     parser.add_argument("--all", action="store_true", help="the whole graph, not only the lesson's block")
     parser.add_argument("--saved", action="store_true", help="list every saved tensor of every node")
-    parser.add_argument("--timeout", type=float, default=RunLimits.timeout_s, metavar="S",
-                        help=f"wall-clock limit in seconds (default {RunLimits.timeout_s:g})")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    chosen = lesson(args.lesson)
-    lang = language(args)
-    result = run_block(chosen, read_bytes_file(args.file), capture_graph=True,
-                       limits=RunLimits(timeout_s=args.timeout), language=lang)
+    _, result, lang = run_learner_block(args, capture_graph=True)
     graph = result.graph
     if args.json:
         print(json.dumps({"lesson": result.lesson, "status": result.status.value, "message": result.message,

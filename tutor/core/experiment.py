@@ -106,8 +106,6 @@ class ExperimentError(Exception):
 
 
 def load_experiment(folder: Path) -> Experiment:
-    import numpy  # only here: listing lessons should not pay for it
-
     try:
         outcome = ExperimentOutcome.model_validate_json((folder / OUTCOME).read_text(encoding="utf-8"))
         losses = [float(x) for x in json.loads((folder / LOSSES).read_text(encoding="utf-8"))]
