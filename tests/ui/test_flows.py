@@ -238,6 +238,7 @@ async def test_spanish_labels_and_hints_with_torchs_message_verbatim_then_englis
         for label in ("Operación", "Versión encontrada", "Versión esperada", "Forma", "torch dice"):
             assert label in shown
         assert "fallido" in shown
+        assert "el backward lanzó" in shown  # the verdict itself, in Spanish
         assert "modified by an inplace operation" in shown  # torch is never translated
         await pilot.press("h")
         assert screen.lesson.hints.mild.get("es") in hints_text(screen)
@@ -246,6 +247,7 @@ async def test_spanish_labels_and_hints_with_torchs_message_verbatim_then_englis
         await pilot.press("l")
         shown = result_text(screen)
         assert "Version found" in shown and "Versión encontrada" not in shown
+        assert "backward raised" in shown and "el backward lanzó" not in shown  # the verdict is said again
         assert screen.lesson.hints.mild.get("en") in hints_text(screen)
         assert "English" in status_text(screen)
     assert store_for(saves_dir).load().language == "en"  # remembered for next time

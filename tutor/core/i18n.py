@@ -10,8 +10,12 @@ import os
 from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 from tutor.core.tomlread import load_toml_text
+
+if TYPE_CHECKING:
+    from tutor.core.results import Wording  # results -> graph -> i18n: no import at run time
 
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_ENV = "MINIGPT_TUTOR_LANG"
@@ -50,3 +54,9 @@ def tr(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
     if text is None:
         raise KeyError(f"no message {key!r} in the catalogue")
     return text.format(**values) if values else text
+
+
+def say(wording: Wording, language: str) -> str:
+    """A kept sentence, said in `language`."""
+    terms = {name: say(term, language) for name, term in wording.terms.items()}
+    return tr(wording.key, language, **wording.values, **terms)

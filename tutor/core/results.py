@@ -68,12 +68,25 @@ class TensorComparison(BaseModel):
     matches: bool = False  # within the lesson's tolerance
 
 
+class Wording(BaseModel):
+    """A sentence of the message catalogue kept as its key and values, so that it can be
+    said again in another language (`tutor.core.i18n.say`); `terms` are values that are
+    themselves sentences of the catalogue."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    values: dict[str, str | int | float | None] = Field(default_factory=dict)
+    terms: dict[str, Wording] = Field(default_factory=dict)
+
+
 class RunResult(BaseModel):
     """The outcome of one check of a learner's block (DESIGN.md "Contracts")."""
 
     lesson: str
     status: Status
-    message: str
+    message: str  # `wording` said in the run's language
+    wording: Wording | None = Field(default=None, exclude=True)
     diagnosis: Diagnosis | None = None
     gradients: list[TensorComparison] = Field(default_factory=list)
     evidence: dict[str, object] = Field(default_factory=dict)

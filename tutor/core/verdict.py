@@ -1,66 +1,80 @@
-"""From what the child saw to a verdict the learner can read, in their language."""
+"""From what the child saw to a verdict the learner can read, in their language.
+
+Each verdict is kept as a `Wording` (catalogue keys and values), so the tutor can say it
+again when the learner switches language; `message` is it said in the run's language.
+"""
 
 from __future__ import annotations
 
 import signal
 
 from tutor.core.diagnose import diagnose
-from tutor.core.i18n import tr
+from tutor.core.i18n import say
 from tutor.core.job import ChildReport
-from tutor.core.results import DiagnosisKind, RunResult, Status
+from tutor.core.results import DiagnosisKind, RunResult, Status, Wording
 
 _NAMES_SHOWN = 4
 
 
 def judge(lesson_id: str, report: ChildReport, stderr: str, language: str) -> RunResult:
     if report.outcome == "invalid":
-        message = tr(f"verdict.invalid.{report.invalid_reason}", language, detail=report.detail, line=report.line)
-        return RunResult(lesson=lesson_id, status=Status.INVALID, message=message)
+        wording = Wording(key=f"verdict.invalid.{report.invalid_reason}", values={"detail": report.detail, "line": report.line})
+        return _result(lesson_id, Status.INVALID, wording, language)
     if report.outcome == "raised":
         diagnosis = diagnose(stderr)
-        if diagnosis.kind is DiagnosisKind.UNKNOWN:
-            what = f"{report.exception}: {(diagnosis.message or '').splitlines()[0] if diagnosis.message else ''}".rstrip(": ")
+        terms = {"phase": Wording(key=f"phase.{report.phase}")}
+        values = {}
+        if diagnosis.kind is DiagnosisKind.UNKNOWN:  # torch's own words, which stay as they are
+            first_line = diagnosis.message.splitlines()[0] if diagnosis.message else ""
+            values["what"] = f"{report.exception}: {first_line}".rstrip(": ")
         else:
-            what = tr(f"kind.{diagnosis.kind.value}", language)
-        phase = tr(f"phase.{report.phase}", language)
-        message = tr("verdict.raised", language, phase=phase, what=what)
-        return RunResult(lesson=lesson_id, status=Status.FAILED, message=message, diagnosis=diagnosis,
-                         gradients=report.comparisons, evidence=report.evidence)
+            terms["what"] = Wording(key=f"kind.{diagnosis.kind.value}")
+        wording = Wording(key="verdict.raised", values=values, terms=terms)
+        return _result(lesson_id, Status.FAILED, wording, language, diagnosis=diagnosis,
+                       gradients=report.comparisons, evidence=report.evidence)
     return _compared(lesson_id, report, language)
 
 
 def _compared(lesson_id: str, report: ChildReport, language: str) -> RunResult:
-    subject = tr(f"subject.{report.subject}", language)
+    subject = {"subject": Wording(key=f"subject.{report.subject}")}
     total = len(report.comparisons)
     missing = [c.name for c in report.comparisons if c.missing]
     differ = [c.name for c in report.comparisons if not c.matches and not c.missing]
     outputs = [c.name for c in report.outputs if not c.matches]
+    status = Status.FAILED
     if missing:
-        message = tr("verdict.missing", language, count=len(missing), total=total, subject=subject, names=_names(missing))
+        wording = Wording(key="verdict.missing", values={"count": len(missing), "total": total, "names": _names(missing)},
+                          terms=subject)
     elif differ:
-        message = tr("verdict.differ", language, count=len(differ), total=total, subject=subject, names=_names(differ))
+        wording = Wording(key="verdict.differ", values={"count": len(differ), "total": total, "names": _names(differ)},
+                          terms=subject)
     elif outputs:
-        message = tr("verdict.outputs_differ", language, names=_names(outputs))
+        wording = Wording(key="verdict.outputs_differ", values={"names": _names(outputs)})
     else:
-        message = tr("verdict.passed", language, total=total, subject=subject)
-        return RunResult(lesson=lesson_id, status=Status.PASSED, message=message,
-                         gradients=report.comparisons, evidence=report.evidence)
-    return RunResult(lesson=lesson_id, status=Status.FAILED, message=message,
-                     gradients=report.comparisons, evidence=report.evidence)
+        status, wording = Status.PASSED, Wording(key="verdict.passed", values={"total": total}, terms=subject)
+    return _result(lesson_id, status, wording, language, gradients=report.comparisons, evidence=report.evidence)
 
 
 def unfinished(lesson_id: str, status: Status, language: str, *, seconds: float = 0.0, returncode: int | None = None) -> RunResult:
     """A run that left no report: it timed out, or the child died."""
     if status is Status.TIMEOUT:
-        return RunResult(lesson=lesson_id, status=status, message=tr("verdict.timeout", language, seconds=f"{seconds:g}"))
+        return _result(lesson_id, status, Wording(key="verdict.timeout", values={"seconds": f"{seconds:g}"}), language)
     if returncode is not None and returncode < 0:
-        how = tr("crash.signal", language, name=signal.Signals(-returncode).name)
+        how = Wording(key="crash.signal", values={"name": signal.Signals(-returncode).name})
     else:
-        how = tr("crash.exit", language, code=returncode)
-    return RunResult(lesson=lesson_id, status=status, message=tr("verdict.crashed", language, how=how))
+        how = Wording(key="crash.exit", values={"code": returncode})
+    return _result(lesson_id, status, Wording(key="verdict.crashed", terms={"how": how}), language)
+
+
+def message_in(result: RunResult, language: str) -> str:
+    """The verdict said in `language` (a result read back from JSON keeps only its message)."""
+    return say(result.wording, language) if result.wording else result.message
+
+
+def _result(lesson_id: str, status: Status, wording: Wording, language: str, **fields: object) -> RunResult:
+    return RunResult(lesson=lesson_id, status=status, message=say(wording, language), wording=wording, **fields)
 
 
 def _names(names: list[str]) -> str:
     shown = ", ".join(names[:_NAMES_SHOWN])
     return shown if len(names) <= _NAMES_SHOWN else f"{shown} (+{len(names) - _NAMES_SHOWN})"
-

@@ -13,6 +13,7 @@ from textual.widgets import Collapsible, LoadingIndicator, Markdown, Static
 from tutor.core.i18n import tr
 from tutor.core.lessons import Lesson
 from tutor.core.results import RunResult
+from tutor.core.verdict import message_in
 from tutor.ui.widgets.diagnosis import diagnosis_card, gradients_table
 
 # Raw output is folded and can reach the runner's cap; the tail is what explains a failure.
@@ -78,10 +79,11 @@ def _children(view: ResultView, language: str) -> list[Widget]:
 def _verdict(view: ResultView, result: RunResult, language: str) -> list[Widget]:
     status = tr(f"status.{result.status.value}", language)
     mark = "✓" if result.passed else "✗"
-    headline = Text.assemble((f"{mark} {status}: ", "bold"), result.message)
+    message = message_in(result, language)
+    headline = Text.assemble((f"{mark} {status}: ", "bold"), message)
     widgets: list[Widget] = [Static(headline, classes=f"verdict {'-passed' if result.passed else '-failed'}")]
     if result.diagnosis is not None:
-        widgets.append(Static(diagnosis_card(result.diagnosis, language, result.message), classes="card"))
+        widgets.append(Static(diagnosis_card(result.diagnosis, language, message), classes="card"))
     wrong = gradients_table(result.gradients, language)
     if wrong is not None:
         widgets.append(Static(wrong, classes="card"))
