@@ -62,15 +62,6 @@ def run_learner_block(args: argparse.Namespace, **options: object) -> tuple[Less
     return chosen, result, lang
 
 
-def read_text_file(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CommandError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise CommandError(f"{path}: cannot be read: {error}") from None
-
-
 def read_bytes_file(path: str) -> bytes:
     try:
         return Path(path).read_bytes()

@@ -146,10 +146,6 @@ class Lesson(Frozen):
         return value
 
     @property
-    def target_module(self) -> str:
-        return self.target.split(":")[0]
-
-    @property
     def target_qualname(self) -> str:
         return self.target.split(":")[1]
 

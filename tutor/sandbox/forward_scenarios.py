@@ -10,7 +10,7 @@ import torch
 
 from minigpt import data, model
 from minigpt.model import GPT, GPTConfig
-from tutor.sandbox.observe import Observation, Phases, Settings, builds_optimizer, scenario, tiny_model
+from tutor.sandbox.observe import Observation, Phases, Settings, builds_optimizer, held_out_loss, scenario, tiny_model
 
 # A change this small is float noise, not a token seeing the future.
 _LEAK_THRESHOLD = 1e-5
@@ -89,17 +89,9 @@ def attention_training(settings: Settings, phase: Phases) -> Observation:
         phase("step")
         optimizer.step()
     phase("probe")
-    evidence["final_loss"] = round(held_out_loss(gpt, stream, generator), 2)
+    evidence["final_loss"] = held_out_loss(gpt, stream, 128, generator)
     outputs = {"first_loss": first_loss, "probe_logits": probe_logits}
     return Observation("gradients", first_grads, outputs, evidence)
-
-
-@torch.no_grad()
-def held_out_loss(gpt: GPT, stream: torch.Tensor, generator: torch.Generator) -> float:
-    """The loss on 128 windows the training did not draw: honestly, about ln(vocab_size)."""
-    x, y = data.get_batch(stream, 128, gpt.config.block_size, generator)
-    _, loss = gpt(x, y)
-    return loss.item()
 
 
 @torch.no_grad()

@@ -9,6 +9,7 @@ so a target the learner replaced is the one that runs.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,3 +78,13 @@ def tiny_model(settings: Settings) -> tuple[GPT, torch.Tensor, torch.Tensor]:
     batch_size = settings.get("batch_size", 1)
     x, y = data.get_batch(corpus, batch_size, settings.get("block_size", config.block_size), generator)
     return gpt, x, y
+
+
+@torch.no_grad()
+def held_out_loss(gpt: GPT, stream: torch.Tensor, windows: int, generator: torch.Generator) -> float | None:
+    """The loss on `windows` windows of `stream` that no training step drew, to 2 places
+    (exact evidence for a lesson); None once training has blown up to inf or nan."""
+    x, y = data.get_batch(stream, windows, gpt.config.block_size, generator)
+    _, loss = gpt(x, y)
+    value = loss.item()
+    return round(value, 2) if math.isfinite(value) else None

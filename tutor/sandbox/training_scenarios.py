@@ -17,7 +17,8 @@ import torch
 
 from minigpt import data, train
 from minigpt.model import GPT
-from tutor.sandbox.observe import Observation, Phases, Settings, builds_optimizer, scenario, tiny_model
+from tutor.sandbox.observe import (Observation, Phases, Settings, builds_optimizer, held_out_loss, scenario,
+                                   tiny_model)
 
 Batches = Callable[[], tuple[torch.Tensor, torch.Tensor]]
 
@@ -48,16 +49,6 @@ def rounded(value: float) -> float | None:
     return round(value, 4) if math.isfinite(value) else None
 
 
-def held_out_loss(gpt: GPT, settings: Settings) -> float | None:
-    """The loss on a fixed batch no training step drew, rounded to 2 places."""
-    _, corpus = data.encode_corpus()
-    generator = torch.Generator().manual_seed(settings.get("seed", 0) + 1000)
-    x, y = data.get_batch(corpus, 16, gpt.config.block_size, generator)
-    with torch.no_grad():
-        _, loss = gpt(x, y)
-    value = loss.item()
-    return round(value, 2) if math.isfinite(value) else None
-
 
 def snapshot(gpt: GPT) -> dict[str, torch.Tensor]:
     return {name: p.detach().clone() for name, p in gpt.named_parameters()}
@@ -74,7 +65,8 @@ def trained(gpt: GPT, before: dict[str, torch.Tensor], losses: list[float], sett
         {"losses": torch.tensor(losses, dtype=torch.float64)},
         {
             "losses": [rounded(loss) for loss in losses],
-            "final_loss": held_out_loss(gpt, settings),
+            "final_loss": held_out_loss(gpt, data.encode_corpus()[1], 16,
+                                        torch.Generator().manual_seed(settings.get("seed", 0) + 1000)),
             "moved": len(after) - len(frozen),
             "frozen": frozen,
             **evidence,
