@@ -14,7 +14,8 @@ from tutor.commands import check, diagnose, lessons, validate
 from tutor.commands import progress, report
 from tutor.commands import compare, experiment, graph
 from tutor.commands import bench
-from tutor.commands.common import CommandError, console_for
+from tutor.commands.common import CommandError
+from tutor.present.console import print_error
 
 COMMANDS = (lessons, check, diagnose, validate, progress, report, graph, compare, experiment, bench)
 
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except CommandError as error:
-        console_for(sys.stderr).print(f"[bold red]error:[/] {error}", highlight=False)
+        print_error(str(error))
         return 2
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tutor.core.graph import (AutogradGraph, GraphNode, ModuleGroup, SavedTensorInfo, group_label, node_label,
-                              outline, saved_label)
+from tutor.core.graph import AutogradGraph, GraphNode, ModuleGroup, SavedTensorInfo, outline
+from tutor.present.graph import group_label, node_label, saved_label
 from tutor.core.i18n import tr
 
 

@@ -9,7 +9,6 @@ tutor's process plus its warm runner) and the time of `validate` over the whole 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
@@ -21,11 +20,12 @@ from pathlib import Path
 
 from rich.table import Table
 
-from tutor.commands.common import CommandError, console_for, language, lesson
+from tutor.commands.common import CommandError, language, lesson
 from tutor.core.i18n import tr
 from tutor.core.lessons import Lesson
 from tutor.core.runner import run_block
 from tutor.core.warm import RunnerSession
+from tutor.present.console import console_for
 
 LESSON = "inplace-residual"
 MIN_RUNS = 20
@@ -91,7 +91,7 @@ def session_figures() -> dict[str, object]:
     """Start the tutor headless in a child, as a learner would, and read what it reports."""
     with tempfile.TemporaryDirectory(prefix="minigpt-tutor-bench-") as saves:
         started = time.perf_counter()
-        probe = subprocess.Popen([sys.executable, "-c", f"from tutor.commands.bench import probe; probe({saves!r})"],
+        probe = subprocess.Popen([sys.executable, "-m", "tutor.ui.probe", saves, LESSON],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             first = probe.stdout.readline()  # type: ignore[union-attr]
@@ -104,53 +104,6 @@ def session_figures() -> dict[str, object]:
         raise CommandError(f"the tutor did not start headless: {errors.strip()[-500:]}")
     figures = json.loads(rest)
     return {"startup_s": _round(startup), **figures}
-
-
-def probe(saves_dir: str) -> None:
-    """In the child: the tutor up to its first screen, one run, then the session's memory."""
-    from tutor.cli import build_parser
-    from tutor.ui.app import build_app
-
-    app = build_app(build_parser().parse_args(["--saves-dir", saves_dir, "--learner", "bench"]))
-
-    async def session() -> dict[str, object]:
-        async with app.run_test(headless=True, size=(120, 40)) as pilot:
-            print("mounted", flush=True)
-            app.show_lesson(LESSON)  # as a learner choosing it: the warm runner starts
-            await pilot.pause()
-            runner = app.runner_session
-            if not await asyncio.to_thread(runner.wait_ready):
-                raise SystemExit("the warm runner did not start")
-            chosen = app.course.get(LESSON)
-            # through the app's session, as the run key does
-            result = await asyncio.to_thread(run_block, chosen, chosen.code.fix)
-            if result.evidence.get("runner") != "warm":
-                raise SystemExit(f"the run did not go warm: {result.evidence}")
-            ui, warm = memory(os.getpid()), memory(runner.server_pid or 0)
-            return {
-                "session_rss_mb": _round(ui["peak_rss_mb"] + warm["peak_rss_mb"], 1),
-                "session_pss_mb": _round(ui["pss_mb"] + warm["pss_mb"], 1) if ui["pss_mb"] and warm["pss_mb"] else None,
-                "ui_rss_mb": ui["peak_rss_mb"],
-                "warm_runner_rss_mb": warm["peak_rss_mb"],
-                "ui_imports_torch": "torch" in sys.modules,
-            }
-
-    print(json.dumps(asyncio.run(session())), flush=True)
-
-
-def memory(pid: int) -> dict[str, float]:
-    """Peak RSS (VmHWM) and, where the kernel has it, PSS of a process, in MB."""
-    figures = {"peak_rss_mb": 0.0, "pss_mb": 0.0}
-    for name, key, field in (("status", "peak_rss_mb", "VmHWM:"), ("smaps_rollup", "pss_mb", "Pss:")):
-        try:
-            lines = Path(f"/proc/{pid}/{name}").read_text().splitlines()
-        except OSError:
-            continue
-        for line in lines:
-            if line.startswith(field):
-                figures[key] = _round(int(line.split()[1]) / 1024, 1)
-                break
-    return figures
 
 
 def validate_figures() -> dict[str, object]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from tutor.commands.common import add_block_arguments, console_for, run_learner_block
-from tutor.commands.render import result_panel
+from tutor.commands.common import add_block_arguments, run_learner_block
+from tutor.present.console import console_for
+from tutor.present.diagnosis import result_panel
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

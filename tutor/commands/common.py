@@ -1,12 +1,9 @@
-"""What every sub-command shares: the course, the language, reading inputs, the console."""
+"""What every sub-command shares: the course, the language, reading inputs."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TextIO
-
-from rich.console import Console
 
 from tutor.core.course import Course, load_course
 from tutor.core.i18n import choose_language
@@ -17,11 +14,6 @@ from tutor.core.runner import RunLimits, run_block
 
 class CommandError(Exception):
     """A usage or input error: printed plainly, exit code 2."""
-
-
-def console_for(stream: TextIO | None = None) -> Console:
-    """Rich honours NO_COLOR and plain pipes on its own."""
-    return Console(file=stream, highlight=False)
 
 
 def language(args: argparse.Namespace) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from tutor.commands.common import console_for, language, read_bytes_file
-from tutor.commands.render import diagnosis_table
+from tutor.commands.common import language, read_bytes_file
 from tutor.core.diagnose import diagnose
 from tutor.core.results import DiagnosisKind
+from tutor.present.console import console_for
+from tutor.present.diagnosis import diagnosis_card
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,5 +26,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(diagnosis.model_dump_json())
     else:
-        console_for().print(diagnosis_table(diagnosis, language(args)))
+        console_for().print(diagnosis_card(diagnosis, language(args)))
     return 0 if diagnosis.kind is not DiagnosisKind.UNKNOWN else 1

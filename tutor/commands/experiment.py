@@ -20,9 +20,7 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tutor.commands.common import CommandError, console_for, language, lesson, read_bytes_file
-from tutor.commands.compare import comparison_report
-from tutor.commands.render import diagnosis_table
+from tutor.commands.common import CommandError, language, lesson, read_bytes_file
 from tutor.core.diagnose import diagnose
 from tutor.core.experiment import (CHILD_OUTCOME, EXPERIMENT_JOB, KEPT_FILES, LOSSES, OUTCOME, PROGRESS, STDERR,
                                    ChildOutcome,
@@ -31,7 +29,11 @@ from tutor.core.experiment import (CHILD_OUTCOME, EXPERIMENT_JOB, KEPT_FILES, LO
 from tutor.core.i18n import tr
 from tutor.core.job import BLOCK_FILENAME
 from tutor.core.lessons import Lesson
-from tutor.core.runner import RunLimits, sandbox_environment
+from tutor.core.launch import sandbox_environment
+from tutor.core.runner import RunLimits
+from tutor.present.compare import comparison_report
+from tutor.present.console import console_for
+from tutor.present.diagnosis import diagnosis_card
 
 DEFAULT_STEPS = 300
 DEFAULT_TIMEOUT_S = 300.0
@@ -198,7 +200,7 @@ def print_outcome(outcome: ExperimentOutcome, out: Path, lang: str) -> None:
         lines.append(tr("experiment.final_loss", lang, loss=f"{outcome.final_loss:.4f}"))
     console.print("\n".join(lines))
     if outcome.diagnosis is not None:
-        console.print(diagnosis_table(outcome.diagnosis, lang))
+        console.print(diagnosis_card(outcome.diagnosis, lang))
     console.print(tr("experiment.saved", lang, folder=str(out)))
 
 

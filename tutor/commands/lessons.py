@@ -11,8 +11,9 @@ from rich.rule import Rule
 from rich.syntax import Syntax
 from rich.table import Table
 
-from tutor.commands.common import console_for, course, language, lesson
+from tutor.commands.common import course, language, lesson
 from tutor.core.i18n import tr
+from tutor.present.console import console_for
 
 STORY_SECTIONS = ("symptom", "mechanism", "why", "ladder", "fix", "safe", "not_this")
 

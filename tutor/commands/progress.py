@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
 
 from rich import box
 from rich.table import Table
 
-from tutor.commands.common import CommandError, console_for, course, language
+from tutor.commands.common import CommandError, course, language
 from tutor.core.i18n import tr
-from tutor.core.lessons import Lesson
 from tutor.core.learners import LearnerNameError, resolve_learner, resolve_saves_dir
-from tutor.core.progress import MAX_HINT_RUNG, LearnerSave, LessonProgress, LessonState, ProgressStore, SaveError
-
-STATE_STYLE = {LessonState.NEW: "dim", LessonState.ATTEMPTED: "yellow", LessonState.SOLVED: "bold green"}
+from tutor.core.progress import MAX_HINT_RUNG, LearnerSave, LessonProgress, ProgressStore, SaveError
+from tutor.present.console import console_for, print_notice
+from tutor.present.progress import format_duration, state_width, state_word
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,28 +39,6 @@ def open_store(args: argparse.Namespace, lang: str) -> ProgressStore:
         raise CommandError(error.explain(lang)) from None
 
 
-def format_duration(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s"
-
-
-def state_width(lang: str) -> int:
-    """The longest state word in `lang`, so a state column never cuts one."""
-    return max(len(tr(f"progress.state.{state.value}", lang)) for state in LessonState)
-
-
-def state_text(state: LessonState, lang: str) -> str:
-    return f"[{STATE_STYLE[state]}]{tr(f'progress.state.{state.value}', lang)}[/]"
-
-
-def lesson_order(saved_ids: Iterable[str]) -> list[tuple[str, Lesson | None]]:
-    """The course's lessons in order, then any saved lesson the course no longer has (without a Lesson)."""
-    known: list[tuple[str, Lesson | None]] = [(lesson.id, lesson) for lesson in course().lessons]
-    known_ids = {lesson_id for lesson_id, _ in known}
-    return known + [(lesson_id, None) for lesson_id in sorted(set(saved_ids) - known_ids)]
-
-
 def progress_table(save: LearnerSave, lang: str) -> Table:
     table = Table(title=tr("progress.title", lang, learner=save.learner), title_justify="left",
                   box=box.SIMPLE_HEAD, pad_edge=False)
@@ -71,11 +47,11 @@ def progress_table(save: LearnerSave, lang: str) -> Table:
         table.add_column(tr(f"progress.column.{header}", lang), justify="left" if header == "state" else "right",
                          min_width=state_width(lang) if header == "state" else None, no_wrap=header == "time")
     table.add_column(tr("progress.column.solved_at", lang), no_wrap=True, min_width=10)
-    for lesson_id, _ in lesson_order(save.lessons):
+    for lesson_id in course().ordered_ids(save.lessons):
         lesson = save.lessons.get(lesson_id, LessonProgress())
         solved = lesson.solved_at.astimezone().strftime("%Y-%m-%d") if lesson.solved_at else "-"
         marker = "▸ " if lesson_id == save.last_lesson else "  "  # the lesson the tutor reopens
-        table.add_row(marker + lesson_id, state_text(lesson.state, lang),
+        table.add_row(marker + lesson_id, state_word(lesson.state, lang),
                       str(lesson.attempts), f"{lesson.hint_rung}/{MAX_HINT_RUNG}",
                       format_duration(lesson.time_spent_s), solved)
     return table
@@ -90,7 +66,7 @@ def run_progress(args: argparse.Namespace) -> int:
         raise CommandError(error.explain(lang)) from None
     console = console_for()
     for notice in store.notices:
-        console_for(sys.stderr).print(f"[yellow]{notice}[/]")
+        print_notice(notice)
     console.print(progress_table(save, lang))
     console.print(tr("progress.file", lang, path=str(store.path)))
     return 0
@@ -112,7 +88,7 @@ def run_reset(args: argparse.Namespace) -> int:
     store = open_store(args, lang)
     try:
         if args.lesson is not None:
-            known = {lesson_id for lesson_id, _ in lesson_order(store.peek().lessons)}
+            known = set(course().ordered_ids(store.peek().lessons))
             if args.lesson not in known:
                 raise CommandError(tr("reset.unknown_lesson", lang, lesson=args.lesson))
         what = tr("reset.all", lang) if args.all else args.lesson
@@ -123,6 +99,6 @@ def run_reset(args: argparse.Namespace) -> int:
     except SaveError as error:
         raise CommandError(error.explain(lang)) from None
     for notice in store.notices:
-        console_for(sys.stderr).print(f"[yellow]{notice}[/]")
+        print_notice(notice)
     console_for().print(tr("reset.done", lang, what=what, learner=store.learner))
     return 0

@@ -19,12 +19,14 @@ from statistics import median
 from rich import box
 from rich.table import Table
 
-from tutor.commands.common import CommandError, console_for, language
-from tutor.commands.progress import format_duration, lesson_order, state_text, state_width
+from tutor.commands.common import CommandError, course, language
+from tutor.core.course import Course
 from tutor.core.i18n import tr
 from tutor.core.learners import LearnerNameError, resolve_saves_dir, validate_learner_name
 from tutor.core.progress import (MAX_HINT_RUNG, SAVE_SUFFIX, LearnerSave, LessonProgress, LessonState, SaveError,
                                  SaveUnreadable, read_save)
+from tutor.present.console import console_for, print_notice
+from tutor.present.progress import format_duration, state_width, state_word
 
 FORMATS = ("table", "csv", "json")
 CSV_FIELDS = ("learner", "lesson", "state", "attempts", "runs", "hint_rung", "hints_at_solve", "time_spent_s",
@@ -84,11 +86,11 @@ def summarise(lesson_id: str, saves: list[LearnerSave]) -> LessonSummary:
         direct_hint=sum(p.hint_rung >= MAX_HINT_RUNG for p in progress))
 
 
-def build_report(saves_dir: Path) -> ClassReport:
+def build_report(saves_dir: Path, course: Course) -> ClassReport:
     if not saves_dir.is_dir():
         raise FileNotFoundError(saves_dir)
     saves, unreadable = read_class(saves_dir)
-    lessons = [lesson_id for lesson_id, _ in lesson_order({i for save in saves for i in save.lessons})]
+    lessons = course.ordered_ids(i for save in saves for i in save.lessons)
     return ClassReport(str(saves_dir), lessons, saves, [summarise(i, saves) for i in lessons], unreadable)
 
 
@@ -132,7 +134,7 @@ def print_tables(report: ClassReport, lang: str) -> None:
         if not opened:
             rows.add_row(save.learner, tr("report.nothing_opened", lang), "", "", "", "", end_section=True)
         for n, (lesson_id, progress) in enumerate(opened):
-            rows.add_row(save.learner if n == 0 else "", lesson_id, state_text(progress.state, lang),
+            rows.add_row(save.learner if n == 0 else "", lesson_id, state_word(progress.state, lang),
                          str(progress.attempts), f"{progress.hint_rung}/{MAX_HINT_RUNG}",
                          format_duration(progress.time_spent_s), end_section=n == len(opened) - 1)
     console.print(rows)
@@ -147,14 +149,14 @@ def print_tables(report: ClassReport, lang: str) -> None:
                         f"{s.direct_hint}/{s.learners}")
     console.print(summary)
     for problem in report.unreadable:
-        console_for(sys.stderr).print(f"[yellow]{tr('report.unreadable', lang, **problem)}[/]")
+        print_notice(tr("report.unreadable", lang, **problem))
 
 
 def run(args: argparse.Namespace) -> int:
     lang = language(args)
     saves_dir = resolve_saves_dir(args.saves_dir)
     try:
-        report = build_report(saves_dir)
+        report = build_report(saves_dir, course())
     except FileNotFoundError:
         raise CommandError(tr("report.no_folder", lang, folder=str(saves_dir))) from None
     except OSError as error:

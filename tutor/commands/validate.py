@@ -7,9 +7,10 @@ import json
 
 from rich.table import Table
 
-from tutor.commands.common import console_for, course, language
+from tutor.commands.common import course, language
 from tutor.core.i18n import tr
 from tutor.core.validate import validate_course
+from tutor.present.console import console_for
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

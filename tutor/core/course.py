@@ -6,6 +6,7 @@ the file and the line (TOML syntax) or the field (validation).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,11 @@ class Course:
         ids = [lesson.id for lesson in self.lessons]
         index = ids.index(lesson_id) + step
         return self.lessons[index] if 0 <= index < len(ids) else None
+
+    def ordered_ids(self, saved_ids: Iterable[str] = ()) -> list[str]:
+        """The course's lesson ids in order, then any saved lesson id the course no longer has."""
+        known = [lesson.id for lesson in self.lessons]
+        return known + sorted(set(saved_ids) - set(known))
 
 
 def load_lesson(path: Path) -> Lesson:

@@ -1,7 +1,7 @@
 """The autograd graph of one run, as plain data: what each node saved, and at which version.
 
 The sandboxed child walks the graph from the loss just before `loss.backward()` and
-writes it into its report; the tutor shows it as a tree. Nothing here imports torch.
+writes it into its report; tutor/present/graph.py draws it as a tree. Nothing here imports torch.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tutor.core.i18n import tr
 
 
 class SavedTensorInfo(BaseModel):
@@ -144,33 +143,3 @@ def _tidy(group: ModuleGroup) -> ModuleGroup:
     group.children = children
     return group
 
-
-def group_label(group: ModuleGroup, language: str) -> str:
-    if group.path is None:
-        return tr("graph.outside", language)
-    name = group.path or tr("graph.model", language)
-    return f"{name} ({group.module_type})" if group.module_type else name
-
-
-def node_label(node: GraphNode, language: str) -> str:
-    """`#26 NativeLayerNormBackward0`, with what makes the node worth a look."""
-    text = f"#{node.backward_order} {node.name}"
-    if node.parameter is not None:
-        return f"{text} → {node.parameter}"
-    modified = [saved for saved in node.saved if saved.modified]
-    if modified:
-        return f"{text}: " + "; ".join(saved_label(saved, language) for saved in modified)
-    if node.saved:
-        return f"{text} " + tr("graph.saves", language, names=", ".join(saved.name for saved in node.saved))
-    return text
-
-
-def saved_label(saved: SavedTensorInfo, language: str) -> str:
-    shape = f"[{', '.join(map(str, saved.shape))}]"
-    key = "graph.saved_modified" if saved.modified else "graph.saved"
-    return tr(key, language, name=saved.name, shape=shape, saved=saved.saved_version, current=saved.current_version)
-
-
-def evidence_label(error: str, language: str) -> str:
-    """torch's own words on reading the tensor through the node, without its closing hint."""
-    return tr("graph.evidence", language, error=error.split(" Hint:")[0])

@@ -9,23 +9,9 @@ from textual.widgets.option_list import Option
 
 from tutor.core.course import Course
 from tutor.core.i18n import tr
-from tutor.core.progress import LearnerSave, LessonProgress, LessonState
+from tutor.core.progress import LearnerSave, LessonState
+from tutor.present.progress import LESSON_STATE_MARK, progress_summary
 from tutor.ui.keys import verb
-
-_MARKS = {LessonState.NEW: "○", LessonState.ATTEMPTED: "◐", LessonState.SOLVED: "●"}
-
-
-def state_text(progress: LessonProgress | None, language: str) -> str:
-    """new / attempted / solved / solved with hints, and the hint rung reached."""
-    if progress is None or progress.state is LessonState.NEW and not progress.hint_rung:
-        return tr("ui.state.new", language)
-    if progress.state is LessonState.SOLVED:
-        if progress.hints_at_solve:
-            return tr("ui.state.solved_hints", language, rung=progress.hints_at_solve)
-        return tr("ui.state.solved", language)
-    state = tr(f"ui.state.{progress.state.value}", language)
-    return tr("ui.state.with_hints", language, state=state, rung=progress.hint_rung) if progress.hint_rung else state
-
 
 def solved_count(course: Course, save: LearnerSave) -> int:
     return sum(1 for lesson in course.lessons if (p := save.lessons.get(lesson.id)) and p.state is LessonState.SOLVED)
@@ -46,8 +32,8 @@ class LessonList(OptionList):
                 row.add_column(width=2, no_wrap=True)
                 row.add_column(ratio=1)
                 row.add_column(justify="right", no_wrap=True)
-                row.add_row(_MARKS[progress.state if progress else LessonState.NEW], lesson.title.get(language),
-                            state_text(progress, language))
+                row.add_row(LESSON_STATE_MARK[progress.state if progress else LessonState.NEW], lesson.title.get(language),
+                            progress_summary(progress, language))
                 self.add_option(Option(row, id=lesson.id))
         if highlight is not None and any(lesson.id == highlight for lesson in course.lessons):
             self.highlighted = self.get_option_index(highlight)

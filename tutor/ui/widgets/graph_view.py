@@ -13,9 +13,9 @@ from textual.containers import Vertical
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from tutor.commands.graph import add_outline, broken_note, graph_title
 from tutor.core.graph import AutogradGraph, outline
 from tutor.core.i18n import tr
+from tutor.present.graph import add_outline, broken_note, graph_title
 
 
 class GraphView(Vertical):

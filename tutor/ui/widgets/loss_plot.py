@@ -14,9 +14,9 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
-from tutor.commands.compare import STATE_STYLE, loss_curves, state
-from tutor.core.i18n import tr
 from tutor.core.results import RunResult, TensorComparison
+from tutor.present.compare import (COLUMNS, Curves, column_titles, comparison_cells, draw_losses, loss_curves,
+                                   loss_summary)
 
 
 class ComparisonView(Vertical):
@@ -30,8 +30,9 @@ class ComparisonView(Vertical):
     def __init__(self, language: str = "en", *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.language = language
+        self.result: RunResult | None = None  # its curves are named in the language of the moment
         self._rows: list[TensorComparison] = []
-        self._curves: dict[str, list[float]] = {}
+        self._curves: Curves = {}
 
     def compose(self) -> ComposeResult:
         yield Static(id="comparison-summary")
@@ -43,45 +44,25 @@ class ComparisonView(Vertical):
 
     def show_result(self, result: RunResult, language: str | None = None) -> None:
         """A check's comparison: the learner's block against the lesson's control."""
-        control, yours = loss_curves(result)
-        lang = language or self.language
-        self.show(result.gradients, {tr("compare.control", lang): control, tr("compare.yours", lang): yours}, lang)
+        self.result, self._rows = result, list(result.gradients)
+        self.language = language or self.language
+        self._draw()
 
-    def show(self, rows: Sequence[TensorComparison], curves: dict[str, list[float]], language: str | None = None) -> None:
-        self._rows, self._curves = list(rows), dict(curves)
+    def show(self, rows: Sequence[TensorComparison], curves: Curves, language: str | None = None) -> None:
+        """Any two runs' comparison, with curves already named."""
+        self.result, self._rows, self._curves = None, list(rows), dict(curves)
         self.language = language or self.language
         self._draw()
 
     def _draw(self) -> None:
-        self._draw_plot()
-        self._draw_table()
-        lines = [tr("compare.final_loss", self.language, name=name, loss=f"{curve[-1]:.4f}", steps=len(curve))
-                 for name, curve in self._curves.items() if curve]
-        lines += [tr("compare.no_loss", self.language, name=name) for name, curve in self._curves.items() if not curve]
-        self.query_one("#comparison-summary", Static).update(Text("   ".join(lines)))
-
-    def _draw_plot(self) -> None:
+        curves = loss_curves(self.result, self.language) if self.result else self._curves
         plot = self.query_one(PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title(tr("compare.loss_title", self.language))
-        plt.xlabel(tr("compare.step", self.language))
-        for name, curve in self._curves.items():
-            if curve:
-                plt.plot(list(range(1, len(curve) + 1)), curve, label=name, marker="braille")
+        draw_losses(plot.plt, curves, self.language, marker="braille")
         plot.refresh()
-
-    def _draw_table(self) -> None:
         table = self.query_one(DataTable)
         table.clear(columns=True)
-        for key in ("parameter", "max_abs_diff", "rel_diff", "state"):
-            table.add_column(tr(f"compare.{key}", self.language), key=key)
+        for key, title in zip(COLUMNS, column_titles(self.language)):
+            table.add_column(title, key=key)
         for row in self._rows:
-            kind = state(row)
-            table.add_row(row.name, _number(row.max_abs_diff), _number(row.rel_diff),
-                          Text(tr(f"compare.{kind}", self.language), style=STATE_STYLE[kind]))
-
-
-def _number(value: float | None) -> Text:
-    return Text("-" if value is None else f"{value:.3g}", justify="right")
+            table.add_row(*comparison_cells(row, self.language))
+        self.query_one("#comparison-summary", Static).update(Text("   ".join(loss_summary(curves, self.language))))

@@ -14,7 +14,7 @@ from tutor.core.i18n import tr
 from tutor.core.lessons import Lesson
 from tutor.core.results import RunResult
 from tutor.core.verdict import message_in
-from tutor.ui.widgets.diagnosis import diagnosis_card, gradients_table
+from tutor.present.diagnosis import diagnosis_card, gradients_table
 
 # Raw output is folded and can reach the runner's cap; the tail is what explains a failure.
 _RAW_LINES_SHOWN = 200

@@ -1,26 +1,33 @@
-"""torch's error as a card of labelled fields, and the gradients that differ from the control."""
+"""A run's verdict: torch's error as a card of labelled fields, the tensors that differ
+from the control, and for the command line the whole verdict as one panel."""
 
 from __future__ import annotations
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
+from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from tutor.core.i18n import tr
-from tutor.core.results import Diagnosis, TensorComparison
+from tutor.core.results import Diagnosis, RunResult, Status, TensorComparison
+from tutor.core.verdict import message_in
 
-
-def _grid() -> Table:
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
-    return grid
+STATUS_STYLE = {
+    Status.PASSED: "bold green",
+    Status.FAILED: "bold red",
+    Status.INVALID: "bold yellow",
+    Status.TIMEOUT: "bold magenta",
+    Status.CRASHED: "bold magenta",
+    Status.ERROR: "bold red",
+}
 
 
 def diagnosis_card(diagnosis: Diagnosis, language: str, verdict: str = "") -> RenderableType:
     """Only the fields torch gave: an absent field is left out, never guessed. The kind in plain
     words is left out too when the verdict above the card already says it."""
-    grid = _grid()
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
 
     def row(label: str, value: object) -> None:
         if value is not None:
@@ -53,3 +60,17 @@ def gradients_table(comparisons: list[TensorComparison], language: str) -> Rende
         diff = tr("label.missing", language) if item.missing or item.max_abs_diff is None else f"{item.max_abs_diff:.3g}"
         table.add_row(item.name, diff)
     return table
+
+
+def result_panel(result: RunResult, language: str) -> Panel:
+    """The command line's verdict: the message, the card, the tensors that differ, the time taken."""
+    message = message_in(result, language)
+    parts: list[RenderableType] = [Text(message)]
+    if result.diagnosis is not None:
+        parts += [Text(""), diagnosis_card(result.diagnosis, language, message)]
+    gradients = gradients_table(result.gradients, language)
+    if gradients is not None:
+        parts += [Text(""), gradients]
+    title = f"{result.lesson}: {tr(f'status.{result.status.value}', language)}"
+    return Panel(Group(*parts), title=title, title_align="left", border_style=STATUS_STYLE[result.status],
+                 subtitle=f"{result.duration_s:.2f} s", subtitle_align="right")

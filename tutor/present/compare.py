@@ -1,0 +1,103 @@
+"""A run set against another, same seed and batch: per tensor, the largest absolute and
+relative difference (or that it has none), and both loss curves over the same steps.
+
+The table is built as rows of cells, which a Rich table (the command line) and a Textual
+DataTable (the tutor) both take; the chart is drawn on plotext's API, which plotext itself
+and textual-plotext's widget both offer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from tutor.core.i18n import tr
+from tutor.core.results import RunResult, TensorComparison
+
+COLUMNS = ("parameter", "max_abs_diff", "rel_diff", "state")
+COMPARISON_STYLE = {"same": "green", "differs": "bold red", "missing": "bold red"}
+
+Curves = dict[str, list[float]]  # a name in the chart's legend -> one loss per step
+
+
+def loss_curves(result: RunResult, language: str) -> Curves:
+    """The control's and the learner's losses: `losses` for lessons that train, else the single `loss`."""
+    def curve(prefix: str) -> list[float]:
+        many, one = result.evidence.get(f"{prefix}losses"), result.evidence.get(f"{prefix}loss")
+        if isinstance(many, list):
+            return [float(x) for x in many]
+        return [float(one)] if isinstance(one, (int, float)) else []
+
+    return {tr("compare.control", language): curve("control_"), tr("compare.yours", language): curve("")}
+
+
+def comparison_state(row: TensorComparison) -> str:
+    """same, missing (the compared run has no gradient there) or differs."""
+    return "same" if row.matches else "missing" if row.missing else "differs"
+
+
+def column_titles(language: str) -> list[str]:
+    return [tr(f"compare.{key}", language) for key in COLUMNS]
+
+
+def comparison_cells(row: TensorComparison, language: str) -> tuple[str, Text, Text, Text]:
+    kind = comparison_state(row)
+    return (row.name, _number(row.max_abs_diff), _number(row.rel_diff),
+            Text(tr(f"compare.{kind}", language), style=COMPARISON_STYLE[kind]))
+
+
+def _number(value: float | None) -> Text:
+    return Text("-" if value is None else f"{value:.3g}", justify="right")
+
+
+def comparison_table(rows: Sequence[TensorComparison], language: str, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for key, heading in zip(COLUMNS, column_titles(language)):
+        table.add_column(heading, justify="right" if key.endswith("diff") else "left")
+    for row in rows:
+        table.add_row(*comparison_cells(row, language))
+    return table
+
+
+def loss_summary(curves: Curves, language: str) -> list[str]:
+    """Each curve's last loss, or that it has none."""
+    return [tr("compare.final_loss", language, name=name, loss=f"{curve[-1]:.4f}", steps=len(curve))
+            if curve else tr("compare.no_loss", language, name=name) for name, curve in curves.items()]
+
+
+def draw_losses(plt: Any, curves: Curves, language: str, marker: str | None = None) -> None:
+    """Plot every curve with its title and axis on `plt`: the plotext module, or a PlotextPlot's `plt`."""
+    plt.clear_data()
+    plt.clear_figure()
+    plt.title(tr("compare.loss_title", language))
+    plt.xlabel(tr("compare.step", language))
+    for name, curve in curves.items():
+        if curve:
+            plt.plot(list(range(1, len(curve) + 1)), curve, label=name, **({"marker": marker} if marker else {}))
+
+
+def loss_chart(curves: Curves, language: str, width: int = 72, height: int = 16) -> Text:
+    """Both loss curves for a terminal that is not the tutor's."""
+    import plotext  # only the command line needs it
+
+    draw_losses(plotext, curves, language)
+    plotext.plotsize(width, height)
+    plotext.theme("clear")
+    chart = plotext.build()
+    plotext.clear_figure()
+    return Text.from_ansi(chart)
+
+
+def comparison_report(rows: Sequence[TensorComparison], curves: Curves, language: str, title: str) -> RenderableType:
+    """The table, the chart when a curve has more than one step, and the last losses."""
+    parts: list[RenderableType] = []
+    if rows:
+        parts.append(comparison_table(rows, language, title))
+    if any(len(curve) > 1 for curve in curves.values()):  # a single loss is a number, not a curve
+        parts.append(loss_chart(curves, language))
+    parts.append(Text("\n".join(loss_summary(curves, language))))
+    return Group(*parts)
