@@ -13,30 +13,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
 from tutor.core.i18n import tr
 from tutor.core.job import BLOCK_FILENAME, JOB_FILENAME, REPORT_FILENAME, ChildReport, Job
+from tutor.core.launch import ColdProcess, Launcher, RunnerUnavailable, RunProcess, stop
 from tutor.core.lessons import Lesson
 from tutor.core.results import RunResult, Status
 from tutor.core.verdict import judge, unfinished
+from tutor.core.warm import RunnerSession
 
-if TYPE_CHECKING:
-    from tutor.core.warm import RunnerSession
-
-# Variables a run may see; everything else (tokens, agent sockets, the tutor's own
-# settings) stays out of the learner's process.
-_ENV_KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TMPDIR", "USER", "LOGNAME")
-STOP_GRACE_S = 2.0  # time the supervisor gets to end the run's processes after SIGTERM
 _POLL_S = 0.05
 
 
@@ -49,37 +39,6 @@ class RunLimits:
 
 class RunCancelled(Exception):
     """The run was cancelled before it finished; there is no verdict."""
-
-
-class RunnerUnavailable(Exception):
-    """The warm runner could not take or finish this run; `reason` names why, for the learner's note."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason  # "not_started", "stopped" or "no_answer"
-
-
-class RunProcess(Protocol):
-    """A started supervisor; its pid is also its session and process group id."""
-
-    pid: int
-
-    def returncode(self, timeout: float) -> int | None:
-        """Wait up to `timeout` seconds; None while it still runs."""
-
-    def close(self) -> None: ...
-
-
-# (scratch folder, stdout write end, stderr write end) -> the started supervisor
-Launcher = Callable[[Path, int, int], RunProcess]
-
-_default_session: RunnerSession | None = None
-
-
-def use_session(session: RunnerSession | None) -> None:
-    """The session a BlockRun uses when it is given none: the tutor's app sets it while it runs."""
-    global _default_session
-    _default_session = session
 
 
 class CappedStream:
@@ -112,47 +71,10 @@ class CappedStream:
         return self._head.decode("utf-8", "replace") + gap + self._tail.decode("utf-8", "replace")
 
 
-def sandbox_environment() -> dict[str, str]:
-    env = {name: os.environ[name] for name in _ENV_KEPT if name in os.environ}
-    env["OMP_NUM_THREADS"] = "1"  # also keeps the warm runner single-threaded, so it forks safely
-    return env
-
-
-def sandbox_command(module: str, *arguments: str) -> list[str]:
-    """An isolated interpreter (no user site, no PYTHONPATH, UTF-8) running `module`."""
-    return [sys.executable, "-I", "-B", "-X", "utf8", "-m", module, *arguments]
-
-
-class ColdProcess:
-    """The cold runner: a supervisor in a fresh interpreter, which imports torch itself."""
-
-    def __init__(self, scratch: Path, stdout_fd: int, stderr_fd: int) -> None:
-        self._popen = subprocess.Popen(
-            sandbox_command("tutor.sandbox", str(scratch)),
-            cwd=scratch,
-            stdin=subprocess.DEVNULL,
-            stdout=stdout_fd,
-            stderr=stderr_fd,
-            env=sandbox_environment(),
-            start_new_session=True,  # its own process group, so one kill ends all it started
-        )
-        self.pid = self._popen.pid
-
-    def returncode(self, timeout: float) -> int | None:
-        try:
-            return self._popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def close(self) -> None:
-        self._popen.wait()
-
-
 class BlockRun:
     """One check of a learner's block against a lesson.
 
-    With a `session` (or the one `use_session` set), the run forks from its warm
-    runner; when that runner is not there, the run starts cold and its evidence says so: `runner` is "warm" or "cold",
+    With a `session`, the run forks from its warm runner; when that runner is not there, the run starts cold and its evidence says so: `runner` is "warm" or "cold",
     and `runner_note` (cold only) tells the learner why, in their language.
     """
 
@@ -173,7 +95,7 @@ class BlockRun:
         self.capture_graph = capture_graph
         self.limits = limits
         self.language = language
-        self.session = session if session is not None else _default_session
+        self.session = session
         self._cancelled = threading.Event()
 
     def cancel(self) -> None:
@@ -263,20 +185,6 @@ class BlockRun:
                 return returncode
         stop(process)
         return None
-
-
-def stop(process: RunProcess) -> None:
-    """Ask the supervisor to end the run (it kills every process of it); kill its group if it cannot."""
-    for how, kill in ((signal.SIGTERM, os.kill), (signal.SIGKILL, os.killpg)):
-        try:
-            kill(process.pid, how)
-        except (ProcessLookupError, PermissionError):
-            return  # already gone
-        try:
-            if process.returncode(STOP_GRACE_S) is not None:
-                return
-        except RunnerUnavailable:
-            continue  # the warm runner went away too: make sure
 
 
 def run_block(lesson: Lesson, source: str | bytes, **options: object) -> RunResult:

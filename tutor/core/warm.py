@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from tutor.core.runner import RunnerUnavailable, sandbox_command, sandbox_environment
+from tutor.core.launch import RunnerUnavailable, sandbox_command, sandbox_environment
 
 READY_TIMEOUT_S = 15.0  # an `import torch` on a busy machine, counted from the spawn
 ANSWER_TIMEOUT_S = 8.0  # a fork and a reply, or the server's one-off optimizer import (see tutor.sandbox.warm)

@@ -18,11 +18,10 @@ from textual.timer import Timer
 
 from tutor.core.course import Course, load_course
 from tutor.core.i18n import available_languages, choose_language, tr
-from tutor.commands.common import console_for
 from tutor.core.learners import resolve_learner, resolve_saves_dir
 from tutor.core.progress import LearnerSave, ProgressStore, SaveError
-from tutor.core.runner import use_session
 from tutor.core.warm import RunnerSession
+from tutor.present.console import print_error
 from tutor.ui.keys import verb
 from tutor.ui.messages import BlockEdited, CourseChosen, HintRevealed, LessonChosen, RunFinished
 from tutor.ui.screens.course import CourseScreen
@@ -67,7 +66,6 @@ class TutorApp(App[None]):
     # --- screens ---
 
     def on_mount(self) -> None:
-        use_session(self.runner_session)  # every BlockRun forks from its warm runner
         self.push_screen(CourseScreen())
         if self.open_lesson:
             self.show_lesson(self.open_lesson)
@@ -75,7 +73,6 @@ class TutorApp(App[None]):
             self.notify(notice, severity="warning", timeout=15)
 
     def on_unmount(self) -> None:
-        use_session(None)
         self.runner_session.close()
 
     @property
@@ -210,7 +207,7 @@ def run_tutor(args: argparse.Namespace) -> int:
         app = build_app(args)
     except (KeyError, ValueError) as error:  # a bad --lesson, --lang or learner name
         message = error.args[0] if isinstance(error, KeyError) else str(error)
-        console_for(sys.stderr).print(f"[bold red]error:[/] {message}", highlight=False)
+        print_error(message)
         return 2
     app.run()
     return 0

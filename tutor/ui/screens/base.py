@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual.screen import Screen
 
-if TYPE_CHECKING:
-    from tutor.ui.app import TutorApp
+from tutor.ui.state import TutorState
 
 
 class Translated:
     """Mixed into screens (full or modal) whose text follows the live language."""
 
     @property
-    def tutor(self) -> TutorApp:
-        return cast("TutorApp", cast(Screen, self).app)
+    def tutor(self) -> TutorState:
+        return cast(TutorState, cast(Screen, self).app)
 
     @property
     def language(self) -> str:

@@ -126,7 +126,8 @@ class LessonScreen(TutorScreen):
 
     def action_run(self) -> None:
         block = self.query_one(BlockEditor).text
-        run = BlockRun(self.lesson, block, detect_anomaly=self.tutor.anomaly, language=self.language, capture_graph=True)
+        run = BlockRun(self.lesson, block, detect_anomaly=self.tutor.anomaly, language=self.language, capture_graph=True,
+                       session=self.tutor.runner_session)
         self._run = (run, block)
         self.query_one(ResultPanel).show(ResultView(Phase.RUNNING, self.lesson, anomaly=self.tutor.anomaly), self.language)
         self.refresh_bindings()

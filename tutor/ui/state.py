@@ -1,0 +1,17 @@
+"""What the screens read of the app's session, so that they need not import the app itself."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from tutor.core.course import Course
+from tutor.core.progress import LearnerSave
+from tutor.core.warm import RunnerSession
+
+
+class TutorState(Protocol):
+    course: Course
+    save: LearnerSave  # the learner's progress as last stored
+    language: str
+    anomaly: bool  # anomaly detection for the next run
+    runner_session: RunnerSession  # the warm runner every run of this session forks from
