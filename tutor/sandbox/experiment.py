@@ -21,7 +21,8 @@ import numpy
 from tutor.core.experiment import (BATCH_SIZE, CHILD_OUTCOME, EXPERIMENT_JOB, FILE_SIZE_MB, FIRST_GRADIENTS, GRADIENTS,
                                    LEARNING_RATE, LOSSES, PROGRESS, ChildOutcome, ExperimentJob)
 from tutor.core.job import BLOCK_FILENAME
-from tutor.sandbox.child import compile_block, define_learner_function, limit_resources, signature_problem
+from tutor.sandbox.block import BlockInvalid, Target, compile_block
+from tutor.sandbox.child import limit_resources
 
 
 def run_in(scratch: Path) -> int:
@@ -36,20 +37,22 @@ def run_in(scratch: Path) -> int:
 
 
 def experiment(job: ExperimentJob, scratch: Path) -> ChildOutcome:
-    code = compile_block(scratch / BLOCK_FILENAME) if job.replace_target else None
-    if code is not None and not isinstance(code, CodeType):  # the block does not compile
-        return ChildOutcome(status="invalid", detail=f"line {code.line}: {code.detail}")
+    try:
+        code = compile_block(scratch / BLOCK_FILENAME) if job.replace_target else None
+    except BlockInvalid as problem:
+        return ChildOutcome(status="invalid", detail=f"line {problem.line}: {problem.detail}")
 
     import torch  # once the block compiles
 
     torch.set_num_threads(1)  # the tiny model gains nothing from threads
     trainer = Trainer(job, scratch)
     try:
-        problem = trainer.install(code) if code is not None else None
-        if problem is not None:
-            return ChildOutcome(status="invalid", detail=problem, parameters=trainer.parameters)
+        if code is not None:
+            trainer.install(code)
         with torch.autograd.set_detect_anomaly(job.detect_anomaly):
             trainer.train()
+    except BlockInvalid as problem:
+        return ChildOutcome(status="invalid", detail=_invalid_detail(problem), parameters=trainer.parameters)
     except BaseException as error:  # the block's own SystemExit and KeyboardInterrupt are results too
         traceback.print_exception(error, file=sys.stderr)
         sys.stderr.flush()
@@ -58,6 +61,12 @@ def experiment(job: ExperimentJob, scratch: Path) -> ChildOutcome:
                             exception=type(error).__name__, parameters=trainer.parameters)
     trainer.save()
     return ChildOutcome(status="finished", steps_done=len(trainer.losses), parameters=trainer.parameters)
+
+
+def _invalid_detail(problem: BlockInvalid) -> str:
+    if problem.reason in ("missing_target", "not_callable"):
+        return f"the block must define `{problem.detail}`"
+    return problem.detail
 
 
 class Trainer:
@@ -82,23 +91,11 @@ class Trainer:
         self.first_gradients: dict[str, numpy.ndarray] | None = None
         self.phase = "setup"
 
-    def install(self, code: CodeType) -> str | None:
-        """Put the learner's function in place of the target; a problem's text if it cannot be."""
-        import importlib
-
-        module_name, qualname = self.job.target.split(":")
-        module = importlib.import_module(module_name)
-        owner_path, _, name = qualname.rpartition(".")
-        owner = getattr(module, owner_path) if owner_path else module
+    def install(self, code: CodeType) -> None:
+        """Put the learner's function in place of the target; BlockInvalid if it cannot be."""
+        target = Target.resolve(self.job.target)
         self.phase = "define"
-        function = define_learner_function(code, vars(module), name)
-        if not callable(function):
-            return f"the block must define `{name}`"
-        expected = signature_problem(getattr(owner, name), function)
-        if expected:
-            return f"{name}{expected}"
-        setattr(owner, name, function)
-        return None
+        target.install(target.learner_function(code))
 
     def train(self) -> None:
         from minigpt import data

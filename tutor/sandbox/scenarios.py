@@ -2,55 +2,45 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 import traceback
 from types import CodeType
-from typing import Any
 
 import torch
 
 from tutor.core.graph import AutogradGraph
-from tutor.core.job import ChildReport, Job
+from tutor.core.job import ChildReport, InvalidReason, Job
 from tutor.core.results import TensorComparison
 from tutor.sandbox import forward_scenarios, training_scenarios  # noqa: F401  (they register scenarios)
-from tutor.sandbox.child import define_learner_function, invalid, learner_line, signature_problem
+from tutor.sandbox.block import BlockInvalid, Target, learner_line
 from tutor.sandbox.returns import ReturnTypes, WrongReturnType
 from tutor.sandbox.graph import GraphCapture
 from tutor.sandbox.limits import cap_torch_threads
 from tutor.sandbox.observe import SCENARIOS, Phases
 
+
 def run_against_control(job: Job, code: CodeType) -> ChildReport:
     torch.set_num_threads(1)  # the tiny model gains nothing from threads, and forks stay safe
     cap_torch_threads(torch)
-    module_name, qualname = job.target.split(":")
-    module = importlib.import_module(module_name)
-    owner_path, _, name = qualname.rpartition(".")
-    owner: Any = getattr(module, owner_path) if owner_path else module
+    target = Target.resolve(job.target)
     run = SCENARIOS[job.scenario]
 
-    original = getattr(owner, name)  # kept before the block runs: it may delete or replace it
-    returns = ReturnTypes(name)
-    setattr(owner, name, returns.recording(original))
+    returns = ReturnTypes(target.name)
+    target.install(returns.recording(target.original))
     try:
         control = run(job.settings, Phases())
     finally:
-        setattr(owner, name, original)
+        target.restore()
     phases = Phases()
     phases("define")
     try:
-        learner_function = define_learner_function(code, vars(module), name)
+        learner_function = target.learner_function(code)
+    except BlockInvalid as problem:
+        return invalid(problem.reason, problem.detail)
     except BaseException as error:  # the block's own top-level code raised
         return raised(error, phases)
-    if learner_function is None:
-        return invalid("missing_target", name)
-    if not callable(learner_function):
-        return invalid("not_callable", name)
-    expected = signature_problem(original, learner_function)
-    if expected:
-        return invalid("signature", f"{name}{expected}")
-    setattr(owner, name, returns.checking(learner_function))
-    capture = GraphCapture(owner, phases, enabled=job.capture_graph)
+    target.install(returns.checking(learner_function))
+    capture = GraphCapture(target.owner, phases, enabled=job.capture_graph)
     try:
         with torch.autograd.set_detect_anomaly(job.detect_anomaly), capture:
             learner = run(job.settings, phases)
@@ -66,6 +56,10 @@ def run_against_control(job: Job, code: CodeType) -> ChildReport:
         evidence={**learner.evidence, **{f"control_{k}": v for k, v in control.evidence.items()}},
         graph=capture.graph,
     )
+
+
+def invalid(reason: InvalidReason, detail: str) -> ChildReport:
+    return ChildReport(outcome="invalid", invalid_reason=reason, detail=detail)
 
 
 def raised(error: BaseException, phases: Phases, graph: AutogradGraph | None = None) -> ChildReport:
