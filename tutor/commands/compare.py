@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 
 from tutor.commands.common import add_block_arguments, run_learner_block
 from tutor.core.i18n import tr
@@ -32,9 +33,15 @@ def run(args: argparse.Namespace) -> int:
         control, yours = loss_curves(result, lang).values()
         print(json.dumps({"lesson": result.lesson, "status": result.status.value, "message": result.message,
                           "gradients": [row.model_dump() for row in result.gradients],
-                          "losses": {"control": control, "yours": yours}}, ensure_ascii=False))
+                          "losses": {"control": _json_curve(control), "yours": _json_curve(yours)}},
+                         ensure_ascii=False))
     else:
         console = console_for()
         console.print(result_panel(result, lang))
         console.print(comparison_report(result.gradients, loss_curves(result, lang), lang, tr("compare.title", lang)))
     return 0 if result.passed else 1
+
+
+def _json_curve(curve: list[float]) -> list[float | None]:
+    """JSON has no nan: a loss that was not a number is null, as the run reported it."""
+    return [x if math.isfinite(x) else None for x in curve]

@@ -8,6 +8,8 @@ and textual-plotext's widget both offer.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,11 +27,13 @@ Curves = dict[str, list[float]]  # a name in the chart's legend -> one loss per 
 
 
 def loss_curves(result: RunResult, language: str) -> Curves:
-    """The control's and the learner's losses: `losses` for lessons that train, else the single `loss`."""
+    """The control's and the learner's losses: `losses` for lessons that train, else the single `loss`.
+
+    A loss that was not a number (a run that diverged) arrives as JSON null: it is nan here."""
     def curve(prefix: str) -> list[float]:
         many, one = result.evidence.get(f"{prefix}losses"), result.evidence.get(f"{prefix}loss")
         if isinstance(many, list):
-            return [float(x) for x in many]
+            return [float(x) if isinstance(x, (int, float)) else math.nan for x in many]
         return [float(one)] if isinstance(one, (int, float)) else []
 
     return {tr("compare.control", language): curve("control_"), tr("compare.yours", language): curve("")}
