@@ -7,15 +7,19 @@ none of them imports torch or textual unless it needs to.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+
+from rich.text import Text
 
 from tutor.commands import check, diagnose, lessons, validate
 from tutor.commands import progress, report
 from tutor.commands import compare, experiment, graph
 from tutor.commands import bench
 from tutor.commands.common import CommandError
-from tutor.present.console import print_error
+from tutor.core.crashlog import write_crash_log
+from tutor.present.console import console_for, print_error
 
 COMMANDS = (lessons, check, diagnose, validate, progress, report, graph, compare, experiment, bench)
 
@@ -47,6 +51,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as error:
         print_error(str(error))
         return 2
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as Unix tools do. Python would
+        # complain again while flushing stdout at exit, so point it at /dev/null.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1  # as Rich does when its own console meets a closed pipe
+    except KeyboardInterrupt:
+        return 130  # Ctrl+C: the shell's status for SIGINT, no traceback
+    except Exception as error:  # a bug of the tutor's: a short message, the traceback in a log
+        log = write_crash_log(error)
+        console_for(sys.stderr).print(Text.assemble(("internal error: ", "bold red"),
+                                                    f"{type(error).__name__}: {error}. The full report is in {log}."))
+        return 70  # EX_SOFTWARE
 
 
 if __name__ == "__main__":

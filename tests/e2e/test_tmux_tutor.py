@@ -113,3 +113,45 @@ def test_a_learner_solves_the_first_lesson_in_a_real_terminal(terminal: Terminal
     progress = ProgressStore(saves, LEARNER).load().lessons[lesson.id]
     assert progress.state is LessonState.SOLVED
     assert progress.last_block == lesson.code.fix
+
+
+CRASHING_TUTOR = """
+import sys
+from tutor import cli
+from tutor.ui.screens import lesson
+
+def broken(self):  # a fault put in on purpose: `h` meets an error the tutor does not expect
+    raise LookupError("an injected fault")
+
+lesson.LessonScreen.action_hint = broken
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_an_unexpected_error_keeps_the_block_and_names_its_log(terminal: Terminal, tmp_path: Path) -> None:
+    lesson = load_course().lessons[0]
+    script = tmp_path / "crashing_tutor.py"
+    script.write_text(CRASHING_TUTOR, encoding="utf-8")
+    saves, state = tmp_path / "saves", tmp_path / "state"
+    terminal.start(f"sh -c 'XDG_STATE_HOME={shlex.quote(str(state))} {shlex.quote(sys.executable)} "
+                   f"{shlex.quote(str(script))} --learner {LEARNER} --saves-dir {shlex.quote(str(saves))} "
+                   f"--lang en --lesson {lesson.id}; echo tutor-exit=$?; sleep 60'")
+    terminal.wait_for("Your block", "h.add_(", "i edit")
+    terminal.keys("i")
+    deadline = time.monotonic() + WAIT_S
+    while "i edit" in terminal.screen() and time.monotonic() < deadline:  # the footer changes in the editor
+        time.sleep(0.2)
+    terminal.keys("-l", "# mine ")
+    terminal.wait_for("# mine")
+    terminal.keys("Escape")
+    time.sleep(1.0)  # tmux reads Escape then h as one Alt+h when they come together
+    terminal.keys("h")
+
+    shown = "".join(terminal.wait_for("tutor-exit=1").split())  # the message wraps: compare without spaces
+    assert "unexpectederror(LookupError)" in shown and "Yourblockandprogressweresaved" in shown
+    assert "Traceback" not in shown and "format_version" not in shown  # no dump of locals
+    logs = list((state / "minigpt-tutor").glob("crash-*.log"))
+    assert len(logs) == 1 and str(logs[0]) in shown
+    assert "LookupError: an injected fault" in logs[0].read_text(encoding="utf-8")
+    block = ProgressStore(saves, LEARNER).load().lessons[lesson.id].last_block
+    assert block is not None and "# mine" in block

@@ -9,7 +9,6 @@ and textual-plotext's widget both offer.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Sequence
 from typing import Any
 

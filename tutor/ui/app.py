@@ -12,6 +12,7 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import App
 from textual.binding import BindingType
 from textual.timer import Timer
@@ -20,6 +21,7 @@ from tutor.core.course import Course, load_course
 from tutor.core.i18n import available_languages, choose_language, tr
 from tutor.core.learners import resolve_learner, resolve_saves_dir
 from tutor.core.progress import LearnerSave, ProgressStore, SaveError
+from tutor.core.crashlog import write_crash_log
 from tutor.core.warm import RunnerSession
 from tutor.present.console import print_error
 from tutor.ui.keys import verb
@@ -62,6 +64,7 @@ class TutorApp(App[None]):
         self._unsaved_blocks: dict[str, str] = {}
         self._block_timer: Timer | None = None
         self.runner_session = RunnerSession()  # started with the first lesson shown
+        self._crash_message = Text("")
 
     # --- screens ---
 
@@ -172,6 +175,30 @@ class TutorApp(App[None]):
         self._flush_blocks()
         self.exit()
 
+    # --- an error nothing caught ---
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's hook for an unhandled error: keep the learner's work first, log the
+        traceback to a file, then let Textual close the app (exit status 1)."""
+        self._crash_message = self._contain(error)
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's report of the error: a short message instead of a traceback with locals."""
+        self.bell()
+        self.panic(self._crash_message)
+
+    def _contain(self, error: Exception) -> Text:
+        try:
+            self._leave_lesson()
+            self._flush_blocks()
+            kept = tr("ui.crash.kept", self.language)
+        except Exception as failure:  # the error may have left the screens in any state
+            kept = tr("ui.crash.not_kept", self.language, detail=f"{type(failure).__name__}: {failure}")
+        log = write_crash_log(error, kept)
+        return Text(tr("ui.crash.message", self.language, error=type(error).__name__, kept=kept, log=str(log)),
+                    style="bold")
+
     def action_help_quit(self) -> None:
         """Ctrl+C copies in the editor; say how to quit instead of Textual's English notice."""
         self.notify(tr("ui.quit_hint", self.language))
@@ -210,4 +237,4 @@ def run_tutor(args: argparse.Namespace) -> int:
         print_error(message)
         return 2
     app.run()
-    return 0
+    return app.return_code or 0
