@@ -35,6 +35,7 @@ class DiagnosisKind(str, Enum):
     BACKWARD_TWICE = "backward_twice"
     NO_GRAD_FN = "no_grad_fn"
     NONSCALAR_BACKWARD = "nonscalar_backward"
+    DEVICE_ASSERT = "device_assert"  # a GPU kernel's assertion, with no line saying which
     UNKNOWN = "unknown"
 
 
@@ -48,6 +49,7 @@ class Diagnosis(BaseModel):
     tensor_type: str | None = None  # e.g. "torch.FloatTensor"
     shape: list[int] | None = None  # [] for a 0-d tensor
     op: str | None = None  # e.g. "Add" (no Backward0 suffix)
+    printed_op: str | None = None  # the node as torch printed it, e.g. "TBackward0"
     output_index: int | None = None
     version_found: int | None = None
     version_expected: int | None = None

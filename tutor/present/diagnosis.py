@@ -39,6 +39,7 @@ def diagnosis_card(diagnosis: Diagnosis, language: str, verdict: str = "") -> Re
     row("tensor_type", diagnosis.tensor_type)
     row("shape", None if diagnosis.shape is None else f"[{', '.join(map(str, diagnosis.shape))}]")
     row("op", diagnosis.op)
+    row("printed_op", None if diagnosis.printed_op == diagnosis.op else diagnosis.printed_op)
     row("version_found", diagnosis.version_found)
     row("version_expected", diagnosis.version_expected)
     row("failed_backward", diagnosis.failed_backward)
