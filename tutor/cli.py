@@ -17,11 +17,12 @@ from tutor.commands import check, diagnose, lessons, validate
 from tutor.commands import progress, report
 from tutor.commands import compare, experiment, graph
 from tutor.commands import bench
+from tutor.commands import explain, run
 from tutor.commands.common import CommandError
 from tutor.core.crashlog import write_crash_log
 from tutor.present.console import console_for, print_error
 
-COMMANDS = (lessons, check, diagnose, validate, progress, report, graph, compare, experiment, bench)
+COMMANDS = (lessons, check, diagnose, explain, run, validate, progress, report, graph, compare, experiment, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

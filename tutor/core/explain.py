@@ -7,6 +7,7 @@ Pure text work on a traceback (no torch, no textual): `explain`, `run` and the t
 
 from __future__ import annotations
 
+import linecache
 import re
 from dataclasses import dataclass
 
@@ -32,6 +33,14 @@ class Explanation:
     frame: Frame | None  # the learner's own frame that called into torch
     forward_frame: Frame | None  # anomaly mode: the learner's forward line that made the saved tensor
     lessons: tuple[Lesson, ...]  # the lessons that teach this kind, most direct first
+    frame_code: str | None = None  # the source line of `frame`, when its file is here
+    forward_code: str | None = None
+
+    @property
+    def found(self) -> bool:
+        """The text held an error at all."""
+        diagnosis = self.reading.diagnosis
+        return diagnosis.exception is not None or diagnosis.message is not None
 
     @property
     def kind(self) -> DiagnosisKind:
@@ -53,11 +62,14 @@ class Explanation:
 
 def explain_error(text: str, course: Course) -> Explanation:
     reading = read_error(text)
+    frame, forward = learner_frame(reading.frames), learner_frame(reading.forward_frames)
     return Explanation(
         reading=reading,
-        frame=learner_frame(reading.frames),
-        forward_frame=learner_frame(reading.forward_frames),
+        frame=frame,
+        forward_frame=forward,
         lessons=lessons_teaching(reading.diagnosis.kind, course),
+        frame_code=source_line(frame),
+        forward_code=source_line(forward),
     )
 
 
@@ -67,6 +79,13 @@ def learner_frame(frames: tuple[Frame, ...] | list[Frame]) -> Frame | None:
         if not _LIBRARY.search(frame.path):
             return frame
     return None
+
+
+def source_line(frame: Frame | None) -> str | None:
+    """The line of code a frame points at, when its file is on this machine."""
+    if frame is None or frame.path.startswith("<"):
+        return None
+    return linecache.getline(frame.path, frame.line).strip() or None
 
 
 def lessons_teaching(kind: DiagnosisKind, course: Course) -> tuple[Lesson, ...]:
