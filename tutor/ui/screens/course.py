@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, ProgressBar, Static
 
 from tutor.core.i18n import tr
+from tutor.ui.keys import verb
 from tutor.ui.messages import LessonChosen
 from tutor.ui.screens.base import TutorScreen
+from tutor.ui.screens.explain import ExplainScreen
 from tutor.ui.widgets.course_list import LessonList, solved_count
 from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.status import StatusLine
 
 
 class CourseScreen(TutorScreen):
+    BINDINGS: list[BindingType] = [verb("e", "explain_error")]
+
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         with Vertical(id="course"):
@@ -54,3 +59,6 @@ class CourseScreen(TutorScreen):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
             self.post_message(LessonChosen(event.option.id))
+
+    def action_explain_error(self) -> None:
+        self.app.push_screen(ExplainScreen())
