@@ -190,3 +190,37 @@ def test_run_never_imports_torch_in_the_tutor(inplace_script: Path) -> None:
 def test_run_a_missing_script(tmp_path: Path) -> None:
     done = tutor("run", "nope.py", cwd=tmp_path)
     assert done.returncode == 2 and "nope.py: no such file" in done.stderr
+
+
+def test_run_at_a_terminal_asks_before_running_again(inplace_script: Path) -> None:
+    """With a terminal on stdin and stderr the learner is asked; 'y' runs the script again in anomaly mode."""
+    import pty
+    import select
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "tutor", "--lang", "en", "run", "train.py"],
+                               cwd=inplace_script.parent, stdin=terminal, stdout=subprocess.PIPE, stderr=terminal,
+                               env=ENV)
+    os.close(terminal)
+    seen, answered = b"", False
+    try:
+        while True:
+            ready, _, _ = select.select([controller], [], [], 60)
+            assert ready, f"no output for 60 s: {seen[-500:]!r}"
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal closed: the tutor exited
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if not answered and b"[y/N]" in seen:
+                os.write(controller, b"y\n")
+                answered = True
+    finally:
+        os.close(controller)
+        status = process.wait(timeout=60)
+    text = seen.decode("utf-8", "replace")
+    assert answered and status == 1
+    assert "Running the script again with anomaly detection on" in text
+    assert "y = x.exp()" in text.split("Running the script again")[1]

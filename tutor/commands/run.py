@@ -80,7 +80,6 @@ def _asked(lang: str) -> bool:
     """Only a person at a terminal is asked; a pipe or a script never waits for an answer."""
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         return False
-    try:
-        return input(tr("run.anomaly_offer", lang)).strip().lower() in _YES
-    except EOFError:
-        return False
+    sys.stderr.write(tr("run.anomaly_offer", lang))  # with the explanation, even when stdout is piped
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in _YES
