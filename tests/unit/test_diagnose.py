@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.core.diagnose import diagnose
+from tutor.core.diagnose import diagnose, read_error
 from tutor.core.job import BLOCK_FILENAME
 from tutor.core.results import Diagnosis, DiagnosisKind
 
@@ -457,3 +457,21 @@ def test_a_dataloader_reraise_is_read_as_the_worker_error() -> None:
     diagnosis = diagnose(text)
     assert (diagnosis.kind, diagnosis.exception) == (K.INDEX_ERROR, "IndexError")
     assert diagnosis.message == "index 40 is out of bounds for dimension 0 with size 40"
+
+
+def test_a_dataloader_reraise_keeps_the_main_process_frames_first() -> None:
+    text = (
+        f"{TB}"
+        '  File "train.py", line 30, in <module>\n'
+        '  File "/usr/lib/python3/site-packages/torch/_utils.py", line 694, in reraise\n'
+        "RuntimeError: Caught RuntimeError in DataLoader worker process 0.\n"
+        "Original Traceback (most recent call last):\n"
+        '  File "/usr/lib/python3/site-packages/torch/utils/data/_utils/collate.py", line 141, in default_collate\n'
+        "RuntimeError: stack expects each tensor to be equal size, but got [3] at entry 0 and [4] at entry 1\n"
+    )
+    reading = read_error(text)
+    assert [frame.path for frame in reading.frames] == [
+        "train.py", "/usr/lib/python3/site-packages/torch/_utils.py",
+        "/usr/lib/python3/site-packages/torch/utils/data/_utils/collate.py",
+    ]
+    assert reading.diagnosis.kind is K.SHAPE_MISMATCH

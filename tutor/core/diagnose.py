@@ -397,13 +397,14 @@ def _last_chain(found: list[_Exc]) -> list[_Exc]:
 
 
 def _original(exc: _Exc) -> _Exc:
-    """A DataLoader worker's error re-raised in the main process: the worker's own exception."""
+    """A DataLoader worker's error re-raised in the main process: the worker's own exception,
+    under the main process's frames (the learner's loop, then the worker's dataset code)."""
     message = exc.message or ""
     at = message.find(_ORIGINAL_TB)
     if at < 0:
         return exc
     rows = message[at + len(_ORIGINAL_TB):].split("\n")
-    inner = _Exc(start=exc.start, chained=False)
+    inner = _Exc(start=exc.start, chained=False, frames=list(exc.frames))
     for row in rows:
         if inner.done:
             if _ends_message(row):
