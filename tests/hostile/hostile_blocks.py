@@ -52,6 +52,33 @@ FORK_BOMB = """def forward(self, h):
             pass
 """
 
+# The block's own result pipe: the one write-only pipe past stderr.
+RESULT_FD = """
+def _result_fd():
+    import fcntl, os
+    for name in os.listdir('/proc/self/fd'):
+        fd = int(name)
+        try:
+            if fd > 2 and os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:') \\
+                    and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
+                return fd
+        except OSError:
+            pass
+"""
+
+SPARSE_RESULT = RESULT_FD + """
+with open('huge', 'wb') as huge:
+    huge.truncate(2 * 2**30)  # 2 GiB that take no disk
+with open('huge', 'rb') as huge:
+    _sent = 0
+    while _sent < 2 * 2**30:  # each call moves at most what the pipe takes
+        _sent += _o.sendfile(_result_fd(), huge.fileno(), _sent, 2 * 2**30 - _sent)
+"""
+
+PASSING_REPORT = ('{"outcome": "compared", "subject": "gradients", "comparisons": [{"name": "lm_head.weight", '
+                  '"max_abs_diff": 0.0, "rel_diff": 0.0, "missing": false, "matches": true}], "outputs": [], '
+                  '"evidence": {}}')
+
 CASES = [
     Hostile("endless loop", lambda l, p: record(p) + "def forward(self, h):\n    while True:\n        pass\n",
             Status.TIMEOUT, "stopped after 3 s", timeout_s=SHORT_TIMEOUT_S),
@@ -96,4 +123,14 @@ CASES = [
             Status.PASSED, "match the control"),
     Hostile("non-UTF-8 bytes", lambda l, p: record(p).encode() + b"# \xff\xfe\n" + l.code.fix.encode(),
             Status.INVALID, "not UTF-8"),
+    Hostile("the starter, a passing report.json, os._exit(0)", lambda l, p: record(p) + "open('report.json', 'w')"
+            f".write({PASSING_REPORT!r})\n_o._exit(0)\n" + l.code.starter, Status.CRASHED, "is empty"),
+    Hostile("the starter, torch.allclose = lambda *a, **k: True", lambda l, p: record(p) + "import torch\n"
+            "torch.allclose = lambda *a, **k: True\n" + l.code.starter, Status.FAILED, "modified in place"),
+    Hostile("the starter, forward = Block.forward", lambda l, p: record(p) + "from minigpt.model import Block\n"
+            "forward = Block.forward\n", Status.FAILED, "not available to your block"),
+    Hostile("killing its supervisor", lambda l, p: record(p) + BACKGROUND.format(path=str(p)) +
+            "_o.kill(_o.getppid(), 9)\n" + l.code.fix, Status.CRASHED, "killed by SIGKILL"),
+    Hostile("a 2 GiB result", lambda l, p: record(p) + SPARSE_RESULT + l.code.fix, Status.CRASHED,
+            "larger than 16 MB"),
 ]

@@ -98,3 +98,23 @@ def test_the_block_sees_none_of_the_tutors_secrets(how, inplace_lesson, monkeypa
     assert "MINIGPT_TUTOR_SECRET_TOKEN" not in seen and "SSH_AUTH_SOCK" not in seen
     assert "PATH" in seen  # the cleaned environment keeps what a program needs
     assert "minigpt-tutor-run-" in cwd
+
+
+@pytest.mark.parametrize("how", ["cold", "warm"])
+def test_the_block_cannot_read_the_tutors_memory_environment_or_descriptors(how, inplace_lesson, session,
+                                                                            monkeypatch) -> None:
+    monkeypatch.setenv("MINIGPT_TUTOR_SECRET_TOKEN", "s3cr3t")
+    tutor = os.getpid()
+    runner = session.server_pid if how == "warm" else tutor
+    block = ("import os\n"
+             f"for path in ['/proc/{tutor}/environ', '/proc/{tutor}/mem', '/proc/{tutor}/fd/0', '/proc/{runner}/environ']:\n"
+             "    try:\n"
+             "        open(path, 'rb').read(4096)\n"
+             "        print('read', path)\n"
+             "    except OSError as error:\n"
+             "        print('refused', path, type(error).__name__)\n" + inplace_lesson.code.fix)
+    result = run_block(inplace_lesson, block, session=session if how == "warm" else None)
+    assert result.passed, result.message
+    lines = result.stdout.strip().splitlines()[:4]
+    assert [line.split()[0] for line in lines] == ["refused"] * 4, lines
+    assert "s3cr3t" not in result.stdout

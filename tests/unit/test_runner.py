@@ -94,3 +94,35 @@ def test_cancel_from_another_thread_stops_the_run_and_all_it_started(inplace_les
     for pid in map(int, pids.read_text().split()):
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_a_folder_the_block_locked_is_removed_with_the_scratch(inplace_lesson) -> None:
+    block = ("import os\nos.makedirs('locked/inner')\nopen('locked/inner/f', 'w').write('x')\n"
+             "os.chmod('locked/inner', 0)\nos.chmod('locked', 0)\nprint(os.getcwd())\n" + inplace_lesson.code.fix)
+    result = run_block(inplace_lesson, block)
+    assert result.passed, result.message
+    assert not os.path.exists(result.stdout.strip().splitlines()[0])
+
+
+def test_a_byte_order_mark_is_accepted_as_python_does(inplace_lesson) -> None:
+    result = run_block(inplace_lesson, "\ufeff" + inplace_lesson.code.fix)
+    assert result.passed, result.message
+
+
+@pytest.mark.parametrize("change, says", [({"scenario": "no_such_scenario"}, "no scenario 'no_such_scenario'"),
+                                          ({"target": "minigpt.model:Block.no_such"}, "no target")],
+                         ids=["scenario", "target"])
+def test_an_unknown_scenario_or_target_is_an_error_not_a_crash(inplace_lesson, change, says) -> None:
+    if "scenario" in change:
+        lesson = inplace_lesson.model_copy(update={"check": inplace_lesson.check.model_copy(update=change)})
+    else:
+        lesson = inplace_lesson.model_copy(update=change)
+    result = run_block(lesson, inplace_lesson.code.fix)
+    assert result.status is Status.ERROR
+    assert says in result.message
+
+
+@pytest.mark.parametrize("seconds", [float("nan"), float("inf"), 0.0, -1.0, 1e9])
+def test_a_timeout_must_be_finite_and_sane(seconds: float) -> None:
+    with pytest.raises(ValueError, match="a timeout is a number of seconds"):
+        RunLimits(timeout_s=seconds)

@@ -6,19 +6,27 @@ import pytest
 
 from tests.unit.torch_errors import capture
 from tutor.core.i18n import available_languages
-from tutor.core.job import ChildReport
-from tutor.core.results import Status, TensorComparison
+from array import array
+
+from tutor.core.job import RawResult
+from tutor.core.rawresult import Observed, Values
+from tutor.core.results import Status
 from tutor.core.verdict import judge, message_in, unfinished
 
-GRAD = TensorComparison(name="blocks.0.ln1.weight", max_abs_diff=0.0, matches=True)
-MISSING = TensorComparison(name="blocks.0.ln2.weight", missing=True)
 
+def values(*numbers: float) -> Values:
+    return Values("float32", (len(numbers),), memoryview(array("f", numbers)))
+
+
+CONTROL = Observed(RawResult(outcome="observed"), {"blocks.0.ln1.weight": values(1.0), "blocks.0.ln2.weight": values(2.0)})
 REPORTS = {
-    "invalid": (ChildReport(outcome="invalid", invalid_reason="syntax", detail="SyntaxError: invalid syntax", line=2), ""),
-    "raised": (ChildReport(outcome="raised", phase="backward", exception="RuntimeError"), "inplace_residual"),
-    "raised_unknown": (ChildReport(outcome="raised", phase="forward", exception="ZeroDivisionError"), "python_error"),
-    "passed": (ChildReport(outcome="compared", comparisons=[GRAD]), ""),
-    "missing": (ChildReport(outcome="compared", comparisons=[GRAD, MISSING]), ""),
+    "invalid": (Observed(RawResult(outcome="invalid", invalid_reason="syntax", detail="SyntaxError: invalid syntax",
+                                   line=2)), ""),
+    "raised": (Observed(RawResult(outcome="raised", phase="backward", exception="RuntimeError")), "inplace_residual"),
+    "raised_unknown": (Observed(RawResult(outcome="raised", phase="forward", exception="ZeroDivisionError")),
+                       "python_error"),
+    "passed": (Observed(RawResult(outcome="observed"), dict(CONTROL.tensors)), ""),
+    "missing": (Observed(RawResult(outcome="observed"), {"blocks.0.ln1.weight": values(1.0)}), ""),
 }
 
 
@@ -27,8 +35,8 @@ REPORTS = {
 def test_a_judged_verdict_can_be_said_again_in_any_language(name: str, language: str) -> None:
     report, stderr_name = REPORTS[name]
     stderr = capture()[stderr_name] if stderr_name else ""
-    in_english = judge("lesson", report, stderr, "en")
-    assert message_in(in_english, language) == judge("lesson", report, stderr, language).message
+    in_english = judge("lesson", report, CONTROL, stderr, 1e-6, "en")
+    assert message_in(in_english, language) == judge("lesson", report, CONTROL, stderr, 1e-6, language).message
     assert message_in(in_english, "en") == in_english.message
 
 

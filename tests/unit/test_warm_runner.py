@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -118,3 +120,48 @@ def test_the_tutors_process_never_imports_torch_while_running_warm(inplace_lesso
             "print(r.status.value, r.evidence['runner'], 'torch' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["passed", "warm", "False"], done.stderr
+
+
+def test_a_stopped_server_is_replaced_at_once_and_the_run_goes_cold_without_a_false_timeout(inplace_lesson) -> None:
+    with RunnerSession() as warm:
+        assert warm.wait_ready()
+        server = warm.server_pid
+        assert server is not None
+        os.kill(server, signal.SIGSTOP)
+        try:
+            result = run_block(inplace_lesson, inplace_lesson.code.fix, session=warm, limits=RunLimits(timeout_s=30))
+        finally:
+            os.kill(server, signal.SIGCONT)
+        assert result.passed, result.message
+        assert result.evidence["runner"] == "cold"
+        assert "did not answer" in result.evidence["runner_note"]
+        assert not alive(server)  # replaced, not waited on
+        assert warm.wait_ready() and warm.server_pid not in (None, server)
+
+
+def test_a_server_stopped_in_the_middle_of_a_run_means_a_cold_run_too(inplace_lesson, tmp_path: Path) -> None:
+    started = tmp_path / "started"
+    block = (f"import os, signal, time\nopen({str(started)!r}, 'w').write('x')\n"
+             "time.sleep(1)\n" + inplace_lesson.code.fix)
+    with RunnerSession() as warm:
+        assert warm.wait_ready()
+        server = warm.server_pid
+        assert server is not None
+
+        def stop_the_server_once_the_block_runs() -> None:
+            for _ in range(600):
+                if started.exists():
+                    os.kill(server, signal.SIGSTOP)
+                    return
+                time.sleep(0.01)
+
+        stopper = threading.Thread(target=stop_the_server_once_the_block_runs)
+        stopper.start()
+        try:
+            result = run_block(inplace_lesson, block, session=warm, limits=RunLimits(timeout_s=30))
+        finally:
+            stopper.join()
+            if alive(server):
+                os.kill(server, signal.SIGCONT)
+        assert result.passed, result.message
+        assert result.evidence["runner"] == "cold"

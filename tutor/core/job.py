@@ -1,48 +1,73 @@
-"""The protocol between the tutor and its sandboxed child: a job in, a report out.
+"""The protocol between the tutor and a sandboxed run: a job in, a raw result out.
 
-Both are JSON files in the run's scratch folder, so nothing the learner prints
-can be mistaken for the result.
+The job reaches the run over a pipe or the warm runner's socket, never through the
+scratch folder (the block can write there). The result comes back over a pipe the tutor
+reads with a byte cap (tutor/core/rawresult.py frames it): only what the run saw, the
+tensors and the evidence of the lesson's scenario. The tutor compares those with the
+control's, which a run that never held the learner's block computed: no verdict is
+decided where learner code runs.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from tutor.core.graph import AutogradGraph
-from tutor.core.results import TensorComparison
 
 BLOCK_FILENAME = "learner_block.py"
-JOB_FILENAME = "job.json"
-REPORT_FILENAME = "report.json"
+JOB_BYTES = 1 << 20  # a job is a few hundred bytes; more is not a job
+RESULT_BYTES = 16 << 20  # a lesson's result is about 240 KB (more with its autograd graph)
 
+Role = Literal["control", "learner"]
 InvalidReason = Literal["encoding", "syntax", "missing_target", "not_callable", "signature", "return_type"]
+DType = Literal["float32", "float64", "int64", "bool"]
 
 
 class Job(BaseModel):
+    role: Role = "learner"  # "control": minigpt's own function, and no block at all
     lesson: str
     target: str  # "minigpt.module:Class.method"
     scenario: str
     settings: dict[str, Any] = Field(default_factory=dict)
-    tolerance: float
     detect_anomaly: bool = False
     capture_graph: bool = False  # describe the autograd graph just before the first backward
-    memory_mb: int  # address-space limit the child sets on itself
+    memory_mb: int  # address-space limit the worker sets on itself
     timeout_s: float | None = None  # the run's own deadline, should the tutor vanish mid-run
 
+    def control(self) -> Job:
+        """The same scenario with minigpt's own function: what the learner's run is held against."""
+        return self.model_copy(update={"role": "control", "detect_anomaly": False, "capture_graph": False})
 
-class ChildReport(BaseModel):
-    """What the child saw; the tutor turns it into a verdict in the learner's language."""
+    def control_key(self) -> str:
+        """What the control's result depends on: runs of one lesson share it."""
+        return json.dumps([self.target, self.scenario, self.settings], sort_keys=True)
 
-    outcome: Literal["compared", "raised", "invalid"]
-    phase: str | None = None  # where the learner's run raised: "forward", "backward", ...
-    exception: str | None = None  # the class name of what was raised
+
+class TensorInfo(BaseModel):
+    """One tensor of a result: its bytes follow the header, in order."""
+
+    name: str = Field(max_length=200)
+    group: Literal["tensors", "outputs"]  # compared tensors (gradients, parameters...), or outputs (loss, logits...)
+    kind: Literal["tensor", "none", "other"] = "tensor"  # "none": absent (a gradient never made); "other": not a tensor
+    dtype: DType = "float32"
+    shape: list[int] = Field(default_factory=list, max_length=8)
+
+
+class RawResult(BaseModel):
+    """What one run saw, and nothing judged: the tutor decides the verdict."""
+
+    outcome: Literal["observed", "raised", "invalid", "error"]
+    phase: str | None = Field(default=None, max_length=50)  # where the learner's run raised: "forward", ...
+    exception: str | None = Field(default=None, max_length=200)  # the class name of what was raised
     invalid_reason: InvalidReason | None = None
-    detail: str | None = None  # e.g. the SyntaxError's text, or the expected signature
+    detail: str | None = Field(default=None, max_length=2000)  # a SyntaxError's text, an expected signature...
     line: int | None = None  # a line of the learner's block
-    subject: str = "gradients"  # what the comparisons compare: a `subject.*` key of the catalogue
-    comparisons: list[TensorComparison] = Field(default_factory=list)
-    outputs: list[TensorComparison] = Field(default_factory=list)  # loss, logits...
+    subject: Literal["gradients", "parameters", "generation"] = "gradients"
+    tensors: list[TensorInfo] = Field(default_factory=list, max_length=4096)
     evidence: dict[str, Any] = Field(default_factory=dict)
     graph: AutogradGraph | None = None  # the learner's graph, when the job asked for it
+    # per call of the target, the names of the returned value's type and its bases
+    returns: list[list[str]] = Field(default_factory=list, max_length=256)

@@ -1,9 +1,9 @@
-"""Starting a run's supervisor, and stopping it.
+"""What starting and stopping a run's supervisor needs, whoever starts it.
 
-The cold runner starts it as a fresh interpreter (`python -m tutor.sandbox`); the warm
-runner (tutor/core/warm.py) forks it from a server that has imported torch already.
-Either way it gets its own session and process group, closed stdin and a cleaned
-environment, and `stop` ends it and everything it started.
+A run's supervisor is forked by a runner server (tutor/core/warm.py): the session's warm
+runner, or a fresh one for a cold run. It gets the job over the server's socket (never
+through the scratch folder), its own session and process group, /dev/null as stdin, a
+cleaned environment and a pipe for its result; `stop` ends it and everything it started.
 """
 
 from __future__ import annotations
@@ -12,9 +12,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
+
+from tutor.core.job import Job
+from tutor.core.processes import become_subreaper, kill_orphans, make_undumpable
 
 # Variables a run may see; everything else (tokens, agent sockets, the tutor's own
 # settings) stays out of the learner's process.
@@ -41,8 +45,44 @@ class RunProcess(Protocol):
     def close(self) -> None: ...
 
 
-# (scratch folder, stdout write end, stderr write end) -> the started supervisor
-Launcher = Callable[[Path, int, int], RunProcess]
+# (job, scratch folder, stdout write end, stderr write end, result write end) -> the started supervisor
+Launcher = Callable[[Job, Path, int, int, int], RunProcess]
+
+
+class _OwnChildren:
+    """Children this process started on purpose (warm servers, supervisors): never taken for orphans."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pids: set[int] = set()
+
+    def start(self, start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        """Start one, under the lock, so that no sweep meets it before it is known."""
+        with self._lock:
+            started = start()
+            self._pids.add(started.pid)
+            return started
+
+    def discard(self, pid: int) -> None:
+        with self._lock:
+            self._pids.discard(pid)
+
+    def sweep(self) -> None:
+        """Kill what a run left behind once its supervisor was gone (it came back here, the subreaper)."""
+        with self._lock:
+            spare = set(self._pids)
+        kill_orphans(spare, other_sessions_only=True)
+
+
+own_children = _OwnChildren()
+
+
+def protect_this_process() -> None:
+    """Before the first run: no run can read this process through /proc, and what a run
+    leaves behind when its supervisor is killed comes back here to be killed."""
+    make_undumpable()
+    become_subreaper()
+
 
 def sandbox_environment() -> dict[str, str]:
     env = {name: os.environ[name] for name in _ENV_KEPT if name in os.environ}
@@ -53,31 +93,6 @@ def sandbox_environment() -> dict[str, str]:
 def sandbox_command(module: str, *arguments: str) -> list[str]:
     """An isolated interpreter (no user site, no PYTHONPATH, UTF-8) running `module`."""
     return [sys.executable, "-I", "-B", "-X", "utf8", "-m", module, *arguments]
-
-
-class ColdProcess:
-    """The cold runner: a supervisor in a fresh interpreter, which imports torch itself."""
-
-    def __init__(self, scratch: Path, stdout_fd: int, stderr_fd: int) -> None:
-        self._popen = subprocess.Popen(
-            sandbox_command("tutor.sandbox", str(scratch)),
-            cwd=scratch,
-            stdin=subprocess.DEVNULL,
-            stdout=stdout_fd,
-            stderr=stderr_fd,
-            env=sandbox_environment(),
-            start_new_session=True,  # its own process group, so one kill ends all it started
-        )
-        self.pid = self._popen.pid
-
-    def returncode(self, timeout: float) -> int | None:
-        try:
-            return self._popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def close(self) -> None:
-        self._popen.wait()
 
 
 def stop(process: RunProcess) -> None:

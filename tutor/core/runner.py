@@ -1,33 +1,47 @@
-"""Running a learner's block: a sandboxed child process per run, never this process.
+"""Running a learner's block: sandboxed processes per run, never this process; the verdict here.
 
-A run's supervisor (tutor/sandbox/supervisor.py) starts in one of two ways: as a fresh
-interpreter (`python -m tutor.sandbox`, the cold runner), or as a fork of the session's
-warm runner (tutor/core/warm.py), which has imported torch already. Either way the same
-limits hold and the same code reads the outcome: a scratch folder, closed stdin, a
-cleaned environment, its own session and process group, a subreaper that kills whatever
-the block leaves running, an address-space limit, a bound on processes, a wall-clock
-timeout and capped output. `BlockRun.cancel()` may be called from any thread.
+A check is two runs of the lesson's scenario, each under its own supervisor
+(tutor/sandbox/supervisor.py): the learner's block in place of the target, and the
+control, minigpt's own function in a run that never holds the block (the session keeps
+it, so each lesson's control runs once per session). Each run only reports what it
+saw, over a pipe read here with a byte cap; this process, which runs no learner code,
+checks every size and shape and compares the two. The supervisors are forks of a runner
+server (tutor/core/warm.py) that has imported torch: the session's warm runner, or, for
+a cold run, a fresh server started for this check alone. Either way the same limits
+hold: a scratch folder, /dev/null as stdin, a cleaned environment, its own session and
+process group, a subreaper that kills whatever the block leaves running, an
+address-space limit, a bound on processes, a wall-clock timeout and capped output.
+`BlockRun.cancel()` may be called from any thread.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import select
 import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from tutor.core.i18n import tr
-from tutor.core.job import BLOCK_FILENAME, JOB_FILENAME, REPORT_FILENAME, ChildReport, Job
-from tutor.core.launch import ColdProcess, Launcher, RunnerUnavailable, RunProcess, stop
+from tutor.core.job import BLOCK_FILENAME, RESULT_BYTES, Job
+from tutor.core.launch import Launcher, RunnerUnavailable, RunProcess, own_children, protect_this_process, stop
 from tutor.core.lessons import Lesson
-from tutor.core.results import RunResult, Status
-from tutor.core.verdict import judge, unfinished
+from tutor.core.rawresult import MalformedResult, Observed, decode
+from tutor.core.results import RunResult, Status, Wording
+from tutor.core.verdict import control_failed, crash_how, judge, sandbox_failed, unfinished, unreadable
+
 from tutor.core.warm import RunnerSession
 
 _POLL_S = 0.05
+_RESULT_GRACE_S = 2.0  # for a result pipe to close once its run has ended (a leftover process may hold it)
+COLD_READY_TIMEOUT_S = 60.0  # a fresh `import torch` (and torch._dynamo) on a very busy machine
+TIMEOUT_RANGE_S = (1.0, 3600.0)
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,17 @@ class RunLimits:
     timeout_s: float = 10.0
     memory_mb: int = 2048  # address space; torch itself needs about 1 GB of it
     output_bytes: int = 256 * 1024  # kept per stream: the head and the tail
+
+    def __post_init__(self) -> None:
+        check_timeout(self.timeout_s)
+
+
+def check_timeout(seconds: float) -> float:
+    """`seconds` if it is a finite timeout in TIMEOUT_RANGE_S (nan or inf would disarm every deadline)."""
+    low, high = TIMEOUT_RANGE_S
+    if not (math.isfinite(seconds) and low <= seconds <= high):
+        raise ValueError(f"a timeout is a number of seconds from {low:g} to {high:g}, not {seconds!r}")
+    return seconds
 
 
 class RunCancelled(Exception):
@@ -71,11 +96,89 @@ class CappedStream:
         return self._head.decode("utf-8", "replace") + gap + self._tail.decode("utf-8", "replace")
 
 
+class ResultPipe:
+    """Reads a run's result to its end, and no further than `limit` bytes: past it, the
+    pipe is closed (the run's next write fails) and the result is refused."""
+
+    def __init__(self, descriptor: int, limit: int) -> None:
+        os.set_blocking(descriptor, False)
+        self._descriptor = descriptor
+        self._limit = limit
+        self._data = bytearray()
+        self._stop = threading.Event()
+        self.problem: Wording | None = None  # why the result cannot be used
+        self.overflowed = False
+        self._thread = threading.Thread(target=self._drain, daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        try:
+            while not self._stop.is_set():
+                if not select.select([self._descriptor], [], [], _POLL_S)[0]:
+                    continue
+                try:
+                    chunk = os.read(self._descriptor, 65536)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    return
+                if len(self._data) + len(chunk) > self._limit:
+                    self.problem = Wording(key="result.too_large", values={"mb": self._limit >> 20})
+                    self.overflowed = True
+                    return
+                self._data += chunk
+        finally:
+            os.close(self._descriptor)
+
+    def take(self) -> Observed | Wording:
+        """The decoded result, or why there is none (after the run has ended)."""
+        self._thread.join(_RESULT_GRACE_S)
+        if self._thread.is_alive():
+            self._stop.set()
+            self._thread.join()
+            self.problem = self.problem or Wording(key="result.not_ended")
+        if self.problem:
+            return self.problem
+        try:
+            return decode(bytes(self._data))
+        except MalformedResult as error:
+            return Wording(key="result.malformed", values={"detail": str(error)})
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+class Started:
+    """One run of a check, started: its supervisor, its output and its result."""
+
+    def __init__(self, launch: Launcher, job: Job, scratch: Path, limits: RunLimits) -> None:
+        pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, result
+        try:
+            self.process: RunProcess = launch(job, scratch, *(write for _, write in pipes))
+        except BaseException:
+            for read, _ in pipes:
+                os.close(read)
+            raise
+        finally:
+            for _, write in pipes:
+                os.close(write)  # the run holds the only write ends: EOF comes when it ends
+        self.stdout = CappedStream(pipes[0][0], limits.output_bytes)
+        self.stderr = CappedStream(pipes[1][0], limits.output_bytes)
+        self.result = ResultPipe(pipes[2][0], RESULT_BYTES)
+        self.returncode: int | None = None
+        self.ended = False
+
+    def close(self) -> None:
+        self.result.close()
+        self.process.close()
+
+
 class BlockRun:
     """One check of a learner's block against a lesson.
 
-    With a `session`, the run forks from its warm runner; when that runner is not there, the run starts cold and its evidence says so: `runner` is "warm" or "cold",
-    and `runner_note` (cold only) tells the learner why, in their language.
+    With a `session`, the runs fork from its warm runner; when that runner is not there,
+    they start cold and the evidence says so: `runner` is "warm" or "cold", and
+    `runner_note` (cold only) tells the learner why, in their language.
     """
 
     def __init__(
@@ -103,23 +206,26 @@ class BlockRun:
 
     def wait(self) -> RunResult:
         """Run to a verdict; raises RunCancelled if `cancel()` came first."""
+        protect_this_process()
         if self.session is None:
-            return self._attempt(ColdProcess)
+            return self._cold()
         try:
             result = self._attempt(self.session.launch)
             how: dict[str, object] = {"runner": "warm"}
         except RunnerUnavailable as unavailable:
-            result = self._attempt(ColdProcess)
+            result = self._cold()
             why = tr(f"runner.fallback.{unavailable.reason}", self.language)
             how = {"runner": "cold", "runner_note": tr("runner.fallback", self.language, why=why)}
         return result.model_copy(update={"evidence": {**result.evidence, **how}})
 
-    def _attempt(self, launch: Launcher) -> RunResult:
-        scratch = Path(tempfile.mkdtemp(prefix="minigpt-tutor-run-"))
-        try:
-            return self._run_in(scratch, launch)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+    def _cold(self) -> RunResult:
+        """The check in a fresh runner server, started for it alone (it imports torch itself)."""
+        with RunnerSession(restarts=0, ready_timeout_s=COLD_READY_TIMEOUT_S, answer_timeout_s=COLD_READY_TIMEOUT_S,
+                            once=True) as fresh:
+            try:
+                return self._attempt(fresh.launch)
+            except RunnerUnavailable as unavailable:
+                return sandbox_failed(self.lesson.id, unavailable.reason, self.language)
 
     def _job(self) -> Job:
         check = self.lesson.check
@@ -128,63 +234,126 @@ class BlockRun:
             target=self.lesson.target,
             scenario=check.scenario,
             settings=check.settings,
-            tolerance=check.tolerance,
             detect_anomaly=self.detect_anomaly,
             capture_graph=self.capture_graph,
             memory_mb=self.limits.memory_mb,
             timeout_s=self.limits.timeout_s,
         )
 
-    def _run_in(self, scratch: Path, launch: Launcher) -> RunResult:
-        (scratch / JOB_FILENAME).write_text(self._job().model_dump_json(), encoding="utf-8")
-        (scratch / BLOCK_FILENAME).write_bytes(self.source)
+    def _attempt(self, launch: Launcher) -> RunResult:
+        job = self._job()
+        kept = self.session.control(job) if self.session is not None else None
         started = time.monotonic()
-        stdout_read, stdout_write = os.pipe()
-        stderr_read, stderr_write = os.pipe()
-        try:
-            process = launch(scratch, stdout_write, stderr_write)
-        except BaseException:
-            os.close(stdout_read)
-            os.close(stderr_read)
-            raise
-        finally:
-            os.close(stdout_write)  # the run holds the only write ends: EOF comes when it ends
-            os.close(stderr_write)
-        stdout = CappedStream(stdout_read, self.limits.output_bytes)
-        stderr = CappedStream(stderr_read, self.limits.output_bytes)
-        try:
-            returncode = self._wait_for(process)
-        except RunnerUnavailable:
-            stop(process)
-            raise
-        finally:
-            process.close()
-        if self._cancelled.is_set():
-            raise RunCancelled
-        duration = time.monotonic() - started
-        out, err = stdout.text(), stderr.text()
-        report_path = scratch / REPORT_FILENAME
-        if returncode is None:
-            result = unfinished(self.lesson.id, Status.TIMEOUT, self.language, seconds=self.limits.timeout_s)
-        elif report_path.is_file():
-            report = ChildReport.model_validate_json(report_path.read_text(encoding="utf-8"))
-            result = judge(self.lesson.id, report, err, self.language).model_copy(update={"graph": report.graph})
-        else:
-            result = unfinished(self.lesson.id, Status.CRASHED, self.language, returncode=returncode)
+        with self._started(launch, job, kept is None) as (learner, control):
+            deadline = time.monotonic() + self.limits.timeout_s  # from the start of the runs, as their own deadline
+            self._wait_for(learner, deadline)
+            outcome = learner.result.take() if learner.returncode == 0 else None
+            needs_control = isinstance(outcome, Observed) and outcome.header.outcome in ("observed", "raised")
+            if control is not None:
+                if needs_control:
+                    self._wait_for(control, deadline)
+                else:
+                    self._end(control)
+            duration = time.monotonic() - started
+            result = self._verdict(learner, outcome, control, kept, job)
+            out, err = learner.stdout.text(), learner.stderr.text()
         return result.model_copy(update={"duration_s": round(duration, 3), "stdout": out, "stderr": err})
 
-    def _wait_for(self, process: RunProcess) -> int | None:
-        """The supervisor's exit code; None after a timeout or a cancel, once the run is stopped."""
-        started = time.monotonic()
+    @contextmanager
+    def _started(self, launch: Launcher, job: Job, with_control: bool) -> Iterator[tuple[Started, Started | None]]:
+        """The learner's run and, unless the session keeps one, the control's, each in a scratch folder of its own."""
+        runs: list[Started] = []
+        scratches: list[Path] = []
+        try:
+            for run_job in [job, *([job.control()] if with_control else [])]:
+                scratch = Path(tempfile.mkdtemp(prefix="minigpt-tutor-run-"))
+                scratches.append(scratch)
+                if run_job.role == "learner":
+                    (scratch / BLOCK_FILENAME).write_bytes(self.source)
+                runs.append(Started(launch, run_job, scratch, self.limits))
+            yield runs[0], (runs[1] if with_control else None)
+        finally:
+            for run in runs:
+                if not run.ended:
+                    self._end(run)
+                run.close()
+            if any(run.returncode is None or run.returncode < 0 for run in runs):
+                own_children.sweep()  # a supervisor that was killed leaves its run's processes to us
+            for scratch in scratches:
+                remove_scratch(scratch)
+
+    def _wait_for(self, run: Started, deadline: float) -> None:
+        """Until `run` ends; past the deadline or on a cancel, it is stopped and its code stays None."""
         while not self._cancelled.is_set():
-            left = self.limits.timeout_s - (time.monotonic() - started)
+            left = deadline - time.monotonic()
             if left <= 0:
                 break
-            returncode = process.returncode(min(left, _POLL_S))
+            returncode = run.process.returncode(min(left, _POLL_S))
             if returncode is not None:
-                return returncode
-        stop(process)
-        return None
+                run.returncode, run.ended = returncode, True
+                return
+        self._end(run)
+        if self._cancelled.is_set():
+            raise RunCancelled
+
+    def _end(self, run: Started) -> None:
+        run.ended = True
+        stop(run.process)
+
+    def _verdict(self, learner: Started, outcome: Observed | Wording | None, control: Started | None,
+                 kept: Observed | None, job: Job) -> RunResult:
+        lesson_id, language = self.lesson.id, self.language
+        if learner.returncode is None:
+            return unfinished(lesson_id, Status.TIMEOUT, language, seconds=self.limits.timeout_s)
+        if learner.result.overflowed:  # the run then dies writing to a closed pipe: say why
+            return unreadable(lesson_id, Wording(key="result.too_large", values={"mb": RESULT_BYTES >> 20}), language)
+        if learner.returncode != 0:  # only a clean exit has a result, whatever the run left in the pipe
+            return unfinished(lesson_id, Status.CRASHED, language, returncode=learner.returncode)
+        if isinstance(outcome, Wording):
+            return unreadable(lesson_id, outcome, language)
+        assert outcome is not None
+        expected = kept if kept is not None else self._control_from(control)
+        if isinstance(expected, Wording) and outcome.header.outcome in ("observed", "raised"):
+            return control_failed(lesson_id, expected, language)
+        if isinstance(expected, Observed) and kept is None and self.session is not None:
+            self.session.keep_control(job, expected)
+        err = learner.stderr.text()
+        result = judge(lesson_id, outcome, expected if isinstance(expected, Observed) else None, err,
+                       self.lesson.check.tolerance, language)
+        return result.model_copy(update={"graph": outcome.header.graph})
+
+    def _control_from(self, control: Started | None) -> Observed | Wording:
+        if control is None or control.returncode is None:
+            return Wording(key="control.timeout", values={"seconds": f"{self.limits.timeout_s:g}"})
+        if control.returncode != 0:
+            return Wording(key="control.crashed", terms={"how": crash_how(control.returncode)})
+        outcome = control.result.take()
+        if isinstance(outcome, Observed) and outcome.header.outcome != "observed":
+            return Wording(key="control.error", values={"detail": outcome.header.detail or outcome.header.outcome})
+        return outcome
+
+
+def remove_scratch(folder: Path) -> None:
+    """Remove a run's scratch folder, whatever the block did to the permissions inside it."""
+    _open_up(str(folder))
+    for root, folders, _ in os.walk(folder):  # top-down: each folder is opened up before the walk goes in
+        for name in folders:
+            _open_up(os.path.join(root, name))
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _open_up(path: str) -> None:
+    """chmod 700 a folder (one the block made unreadable, say), never through a symlink."""
+    try:
+        descriptor = os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return  # a symlink, or gone
+    try:
+        os.chmod(f"/proc/self/fd/{descriptor}", 0o700)  # the folder this descriptor holds, not a path looked up again
+    except OSError:
+        pass  # not ours to change; rmtree removes what it can
+    finally:
+        os.close(descriptor)
 
 
 def run_block(lesson: Lesson, source: str | bytes, **options: object) -> RunResult:

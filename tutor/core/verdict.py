@@ -1,4 +1,8 @@
-"""From what the child saw to a verdict the learner can read, in their language.
+"""From what the runs saw to a verdict the learner can read, in their language.
+
+The learner's run and the control's each report raw results; the verdict is decided
+here, in the tutor's process, which runs no learner code. A pass needs at least one
+compared tensor, and every one of them matching the control's.
 
 Each verdict is kept as a `Wording` (catalogue keys and values), so the tutor can say it
 again when the learner switches language; `message` is it said in the run's language.
@@ -8,18 +12,30 @@ from __future__ import annotations
 
 import signal
 
+from tutor.core.closeness import compare_all
 from tutor.core.diagnose import diagnose
 from tutor.core.i18n import say
-from tutor.core.job import ChildReport
+from tutor.core.job import RawResult
+from tutor.core.rawresult import Observed
 from tutor.core.results import DiagnosisKind, RunResult, Status, Wording
 
 _NAMES_SHOWN = 4
 
 
-def judge(lesson_id: str, report: ChildReport, stderr: str, language: str) -> RunResult:
+def judge(lesson_id: str, learner: Observed, control: Observed | None, stderr: str, tolerance: float,
+          language: str) -> RunResult:
+    """The learner's run held against the control's (None only when the learner's run needs none)."""
+    report = learner.header
+    if report.outcome == "error":
+        return _result(lesson_id, Status.ERROR, Wording(key="verdict.error", values={"detail": report.detail}), language)
     if report.outcome == "invalid":
         wording = Wording(key=f"verdict.invalid.{report.invalid_reason}", values={"detail": report.detail, "line": report.line})
         return _result(lesson_id, Status.INVALID, wording, language)
+    assert control is not None
+    wrong = wrong_return_type(control.header, report)
+    if wrong:
+        return _result(lesson_id, Status.INVALID, Wording(key="verdict.invalid.return_type", values={"detail": wrong}),
+                       language)
     if report.outcome == "raised":
         diagnosis = diagnose(stderr)
         terms = {"phase": Wording(key=f"phase.{report.phase}")}
@@ -30,19 +46,33 @@ def judge(lesson_id: str, report: ChildReport, stderr: str, language: str) -> Ru
         else:
             terms["what"] = Wording(key=f"kind.{diagnosis.kind.value}")
         wording = Wording(key="verdict.raised", values=values, terms=terms)
-        return _result(lesson_id, Status.FAILED, wording, language, diagnosis=diagnosis,
-                       gradients=report.comparisons, evidence=report.evidence)
-    return _compared(lesson_id, report, language)
+        return _result(lesson_id, Status.FAILED, wording, language, diagnosis=diagnosis, evidence=report.evidence)
+    return _compared(lesson_id, learner, control, tolerance, language)
 
 
-def _compared(lesson_id: str, report: ChildReport, language: str) -> RunResult:
-    subject = {"subject": Wording(key=f"subject.{report.subject}")}
-    total = len(report.comparisons)
-    missing = [c.name for c in report.comparisons if c.missing]
-    differ = [c.name for c in report.comparisons if not c.matches and not c.missing]
-    outputs = [c.name for c in report.outputs if not c.matches]
+def wrong_return_type(control: RawResult, learner: RawResult) -> str | None:
+    """"int ≠ Tensor" for the first call whose result is not of the type the original's was, call for call."""
+    for call, names in enumerate(learner.returns):
+        if not control.returns:
+            return None
+        expected = control.returns[min(call, len(control.returns) - 1)][0]
+        if expected not in names:
+            return f"{names[0] if names else '?'} ≠ {expected}"
+    return None
+
+
+def _compared(lesson_id: str, learner: Observed, control: Observed, tolerance: float, language: str) -> RunResult:
+    subject = {"subject": Wording(key=f"subject.{control.header.subject}")}
+    comparisons = compare_all(control.tensors, learner.tensors, tolerance)
+    outputs = [c.name for c in compare_all(control.outputs, learner.outputs, tolerance) if not c.matches]
+    evidence = {**learner.header.evidence, **{f"control_{k}": v for k, v in control.header.evidence.items()}}
+    total = len(comparisons)
+    missing = [c.name for c in comparisons if c.missing]
+    differ = [c.name for c in comparisons if not c.matches and not c.missing]
     status = Status.FAILED
-    if missing:
+    if total == 0:  # nothing compared proves nothing
+        status, wording = Status.ERROR, Wording(key="verdict.nothing_compared")
+    elif missing:
         wording = Wording(key="verdict.missing", values={"count": len(missing), "total": total, "names": _names(missing)},
                           terms=subject)
     elif differ:
@@ -52,17 +82,37 @@ def _compared(lesson_id: str, report: ChildReport, language: str) -> RunResult:
         wording = Wording(key="verdict.outputs_differ", values={"names": _names(outputs)})
     else:
         status, wording = Status.PASSED, Wording(key="verdict.passed", values={"total": total}, terms=subject)
-    return _result(lesson_id, status, wording, language, gradients=report.comparisons, evidence=report.evidence)
+    return _result(lesson_id, status, wording, language, gradients=comparisons, evidence=evidence)
+
+
+def unreadable(lesson_id: str, why: Wording, language: str) -> RunResult:
+    """The run ended cleanly, but what it sent is not a result (too large, malformed)."""
+    return _result(lesson_id, Status.CRASHED, Wording(key="verdict.unreadable", terms={"why": why}), language)
+
+
+def control_failed(lesson_id: str, why: Wording, language: str) -> RunResult:
+    """The control could not be computed: the tutor cannot judge this run."""
+    return _result(lesson_id, Status.ERROR, Wording(key="verdict.control_failed", terms={"why": why}), language)
+
+
+def sandbox_failed(lesson_id: str, reason: str, language: str) -> RunResult:
+    """Not even a fresh runner could take the run (`reason`: a `runner.fallback.*` key's last part)."""
+    why = Wording(key=f"runner.fallback.{reason}")
+    return _result(lesson_id, Status.ERROR, Wording(key="verdict.no_runner", terms={"why": why}), language)
+
+
+def crash_how(returncode: int) -> Wording:
+    """How a process ended: by a signal, or with an exit code."""
+    if returncode < 0:
+        return Wording(key="crash.signal", values={"name": signal.Signals(-returncode).name})
+    return Wording(key="crash.exit", values={"code": returncode})
 
 
 def unfinished(lesson_id: str, status: Status, language: str, *, seconds: float = 0.0, returncode: int | None = None) -> RunResult:
     """A run that left no report: it timed out, or the child died."""
     if status is Status.TIMEOUT:
         return _result(lesson_id, status, Wording(key="verdict.timeout", values={"seconds": f"{seconds:g}"}), language)
-    if returncode is not None and returncode < 0:
-        how = Wording(key="crash.signal", values={"name": signal.Signals(-returncode).name})
-    else:
-        how = Wording(key="crash.exit", values={"code": returncode})
+    how = crash_how(returncode) if returncode is not None else Wording(key="crash.exit", values={"code": returncode})
     return _result(lesson_id, status, Wording(key="verdict.crashed", terms={"how": how}), language)
 
 

@@ -2,14 +2,18 @@
 imported, so a syntax error costs no torch work), executed in a copy of the target
 module's globals, its function checked against the target's signature, and put in
 place of the target. Checks and experiments both go through here.
+
+In a check, minigpt's own version of the target is first hidden: a stand-in takes its
+place under every name minigpt gives it, so the block cannot call it instead of writing it.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
 from typing import Any
@@ -30,7 +34,7 @@ class BlockInvalid(Exception):
 def compile_block(block_path: Path) -> CodeType:
     source = block_path.read_bytes()
     try:
-        text = source.decode("utf-8")
+        text = source.decode("utf-8").removeprefix("\ufeff")  # a byte order mark, as Python itself allows
     except UnicodeDecodeError as error:
         raise BlockInvalid("encoding", f"byte {error.start} is not UTF-8", source[: error.start].count(b"\n") + 1)
     try:
@@ -49,6 +53,7 @@ class Target:
     owner: Any  # the module itself, or the class that holds the function
     name: str
     original: Any  # kept before the block runs: it may delete or replace it
+    places: list[tuple[Any, str]] = field(default_factory=list)  # where it is installed: (owner or module, name)
 
     @classmethod
     def resolve(cls, target: str) -> Target:
@@ -56,7 +61,26 @@ class Target:
         module = importlib.import_module(module_name)
         owner_path, _, name = qualname.rpartition(".")
         owner = getattr(module, owner_path) if owner_path else module
-        return cls(module, owner, name, getattr(owner, name))
+        return cls(module, owner, name, getattr(owner, name), [(owner, name)])
+
+    def hide_original(self) -> None:
+        """Put a stand-in wherever minigpt's own function is, under every name minigpt gave it
+        (`minigpt.train` imports `get_batch` by name, say); the learner's function goes there too.
+
+        The stand-in has the original's signature and raises when called; nothing here keeps
+        the original any longer."""
+        original, qualname = self.original, f"{getattr(self.owner, '__name__', '')}.{self.name}".lstrip(".")
+
+        def unavailable(*args: object, **kwargs: object) -> object:
+            raise RuntimeError(f"minigpt's own {qualname} is not available to your block: write it yourself")
+
+        unavailable.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
+        for module_name, module in list(sys.modules.items()):
+            if module_name == "minigpt" or module_name.startswith(("minigpt.", "tutor.sandbox.")):
+                self.places += [(module, key) for key, value in vars(module).items()
+                                if value is original and (module, key) not in self.places]
+        self.original = unavailable
+        self.install(unavailable)
 
     def learner_function(self, code: CodeType) -> Any:
         """Run the block in a copy of the module's globals and return its function, checked.
@@ -77,10 +101,8 @@ class Target:
         return function
 
     def install(self, function: Any) -> None:
-        setattr(self.owner, self.name, function)
-
-    def restore(self) -> None:
-        setattr(self.owner, self.name, self.original)
+        for place, name in self.places:
+            setattr(place, name, function)
 
 
 def signature_problem(control: object, learner: object) -> str | None:

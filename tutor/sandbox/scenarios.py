@@ -1,4 +1,9 @@
-"""Running a lesson's scenario twice, control then learner, and comparing the two."""
+"""A lesson's scenario, run as the control or with the learner's block, and what it saw as bytes.
+
+The run is never compared here: the worker that holds the learner's block could change
+any code of its own process, so it only reports. While the block runs, minigpt's own
+version of the target is nowhere it can be reached by name: the block must write it.
+"""
 
 from __future__ import annotations
 
@@ -9,81 +14,107 @@ from types import CodeType
 import torch
 
 from tutor.core.graph import AutogradGraph
-from tutor.core.job import ChildReport, InvalidReason, Job
-from tutor.core.results import TensorComparison
+from tutor.core.job import Job, RawResult, TensorInfo
+from tutor.core.rawresult import encode
 from tutor.sandbox import forward_scenarios, training_scenarios  # noqa: F401  (they register scenarios)
 from tutor.sandbox.block import BlockInvalid, Target, learner_line
-from tutor.sandbox.returns import ReturnTypes, WrongReturnType
 from tutor.sandbox.graph import GraphCapture
 from tutor.sandbox.limits import cap_torch_threads
-from tutor.sandbox.observe import SCENARIOS, Phases
+from tutor.sandbox.observe import SCENARIOS, Observation, Phases, Scenario
+from tutor.sandbox.returns import ReturnTypes
 
 
-def run_against_control(job: Job, code: CodeType) -> ChildReport:
+class UnknownJob(Exception):
+    """The lesson names a scenario or a target this tutor does not have."""
+
+
+def observe(job: Job, code: CodeType | None) -> bytes:
+    """The control's result (no `code`), or the learner's block's, framed for the pipe."""
     torch.set_num_threads(1)  # the tiny model gains nothing from threads, and forks stay safe
     cap_torch_threads(torch)
-    target = Target.resolve(job.target)
-    run = SCENARIOS[job.scenario]
+    try:
+        run, target = resolve(job)
+    except UnknownJob as unknown:
+        return encode(RawResult(outcome="error", detail=str(unknown)), [])
+    returns = ReturnTypes()
+    if code is None:
+        return control(job, run, target, returns)
+    return learner(job, code, run, target, returns)
 
-    returns = ReturnTypes(target.name)
+
+def resolve(job: Job) -> tuple[Scenario, Target]:
+    if job.scenario not in SCENARIOS:
+        raise UnknownJob(f"no scenario {job.scenario!r}; there are: {', '.join(sorted(SCENARIOS))}")
+    try:
+        return SCENARIOS[job.scenario], Target.resolve(job.target)
+    except (ImportError, AttributeError, ValueError):
+        raise UnknownJob(f"no target {job.target!r} in minigpt") from None
+
+
+def control(job: Job, run: Scenario, target: Target, returns: ReturnTypes) -> bytes:
     target.install(returns.recording(target.original))
     try:
-        control = run(job.settings, Phases())
-    finally:
-        target.restore()
+        observation = run(job.settings, Phases())
+    except Exception as error:  # minigpt's own code failed: the lesson cannot be checked
+        traceback.print_exc()
+        return encode(RawResult(outcome="error", detail=f"the control raised {type(error).__name__}: {error}"[:2000]), [])
+    return encoded(observation, returns)
+
+
+def learner(job: Job, code: CodeType, run: Scenario, target: Target, returns: ReturnTypes) -> bytes:
+    target.hide_original()
     phases = Phases()
     phases("define")
     try:
-        learner_function = target.learner_function(code)
+        function = target.learner_function(code)
     except BlockInvalid as problem:
-        return invalid(problem.reason, problem.detail)
+        return encode(RawResult(outcome="invalid", invalid_reason=problem.reason, detail=problem.detail[:2000]), [])
     except BaseException as error:  # the block's own top-level code raised
-        return raised(error, phases)
-    target.install(returns.checking(learner_function))
+        return encode(raised(error, phases), [])
+    target.install(returns.recording(function))
     capture = GraphCapture(target.owner, phases, enabled=job.capture_graph)
     try:
         with torch.autograd.set_detect_anomaly(job.detect_anomaly), capture:
-            learner = run(job.settings, phases)
-    except WrongReturnType as wrong:
-        return invalid("return_type", str(wrong))
+            observation = run(job.settings, phases)
     except BaseException as error:  # SystemExit and KeyboardInterrupt from the block are results too
-        return raised(error, phases, capture.graph)
-    return ChildReport(
-        outcome="compared",
-        subject=control.subject,
-        comparisons=compare(control.tensors, learner.tensors, job.tolerance),
-        outputs=compare(dict(control.outputs), dict(learner.outputs), job.tolerance),
-        evidence={**learner.evidence, **{f"control_{k}": v for k, v in control.evidence.items()}},
-        graph=capture.graph,
-    )
+        return encode(raised(error, phases, capture.graph, returns), [])
+    return encoded(observation, returns, capture.graph)
 
 
-def invalid(reason: InvalidReason, detail: str) -> ChildReport:
-    return ChildReport(outcome="invalid", invalid_reason=reason, detail=detail)
-
-
-def raised(error: BaseException, phases: Phases, graph: AutogradGraph | None = None) -> ChildReport:
+def raised(error: BaseException, phases: Phases, graph: AutogradGraph | None = None,
+           returns: ReturnTypes | None = None) -> RawResult:
     traceback.print_exception(error, file=sys.stderr)
     sys.stderr.flush()
-    return ChildReport(outcome="raised", phase=phases.current, exception=type(error).__name__, line=learner_line(error),
-                       graph=graph)
+    return RawResult(outcome="raised", phase=phases.current, exception=type(error).__name__[:200],
+                     line=learner_line(error), graph=graph, returns=returns.seen if returns else [])
 
 
-def compare(
-    control: dict[str, torch.Tensor | None], learner: dict[str, torch.Tensor | None], tolerance: float
-) -> list[TensorComparison]:
-    return [compare_one(name, expected, learner.get(name), tolerance) for name, expected in control.items()]
+def encoded(observation: Observation, returns: ReturnTypes, graph: AutogradGraph | None = None) -> bytes:
+    infos: list[TensorInfo] = []
+    payloads: list[bytes] = []
+    for group, tensors in (("tensors", observation.tensors), ("outputs", observation.outputs)):
+        for name, value in tensors.items():
+            info, payload = described(name, group, value)
+            infos.append(info)
+            payloads.append(payload)
+    header = RawResult(outcome="observed", subject=observation.subject, tensors=infos, evidence=observation.evidence,
+                       graph=graph, returns=returns.seen)
+    return encode(header, payloads)
 
 
-def compare_one(name: str, expected: torch.Tensor | None, actual: torch.Tensor | None, tolerance: float) -> TensorComparison:
-    if expected is None or actual is None:
-        both_absent = expected is None and actual is None
-        return TensorComparison(name=name, max_abs_diff=0.0 if both_absent else None, missing=actual is None and not both_absent, matches=both_absent)
-    if not isinstance(actual, torch.Tensor) or actual.shape != expected.shape:
-        return TensorComparison(name=name, matches=False)
-    difference = (actual.detach().double() - expected.detach().double()).abs()
-    largest = difference.max().item() if difference.numel() else 0.0
-    scale = expected.detach().double().abs().max().item() if expected.numel() else 0.0
-    relative = largest / scale if scale else (0.0 if largest == 0.0 else None)
-    close = torch.allclose(actual.detach().double(), expected.detach().double(), rtol=1e-5, atol=tolerance)
-    return TensorComparison(name=name, max_abs_diff=largest, rel_diff=relative, matches=bool(close))
+def described(name: str, group: str, value: object) -> tuple[TensorInfo, bytes]:
+    """A tensor's description and bytes: float32 or float64 as they are, other floats as float32, integers as int64."""
+    if value is None:
+        return TensorInfo(name=name, group=group, kind="none"), b""
+    if not isinstance(value, torch.Tensor) or value.is_complex():
+        return TensorInfo(name=name, group=group, kind="other"), b""
+    tensor = value.detach().cpu()
+    if tensor.dtype == torch.bool:
+        dtype = "bool"
+    elif tensor.is_floating_point():
+        tensor = tensor if tensor.dtype == torch.float64 else tensor.float()
+        dtype = "float64" if tensor.dtype == torch.float64 else "float32"
+    else:
+        tensor, dtype = tensor.long(), "int64"
+    data = tensor.contiguous().numpy().tobytes()
+    return TensorInfo(name=name, group=group, dtype=dtype, shape=list(tensor.shape)), data

@@ -1,17 +1,18 @@
-"""A run's supervisor: it starts the worker that runs the learner's block, outlives it,
-and leaves nothing behind.
+"""A run's supervisor: it starts the worker that runs the job, outlives it, and leaves
+nothing behind.
 
 The supervisor runs no learner code, so nothing the block does changes how the run ends.
 It is a child subreaper: anything the block starts and detaches (a double fork, a
 `setsid()`) is reparented to it instead of to init, and killed with the rest when the
-worker ends, when the tutor asks (SIGTERM) or when the run's own deadline passes.
-Its exit status mirrors the worker's, so the tutor reads one status whichever way the
+worker ends, when the tutor asks (SIGTERM) or when the run's own deadline passes. The
+worker dies with it, should the block kill it; what the worker started then goes to
+whoever started the supervisor, which kills it (tutor/core/processes.py). Its exit
+status mirrors the worker's, so the tutor reads one status whichever way the
 supervisor was started (a fresh interpreter, or a fork of the warm runner).
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import resource
 import signal
@@ -21,26 +22,27 @@ import traceback
 from pathlib import Path
 from typing import NoReturn
 
-from tutor.core.job import JOB_FILENAME, Job
+from tutor.core.job import Job
+from tutor.core.processes import become_subreaper, children_of, die_with_parent, drop_privileges
 from tutor.sandbox.child import run_in
 from tutor.sandbox.limits import ProcessBound, limit_tasks_without_cgroup
 
-_PR_SET_CHILD_SUBREAPER = 36
 _STOP_SIGNALS = {signal.SIGTERM, signal.SIGALRM}
 DEADLINE_GRACE_S = 5.0  # the tutor's own timer comes first; this one is for a tutor that vanished
 INTERNAL_ERROR = 70  # EX_SOFTWARE: the sandbox itself failed
 
 
-def supervise(scratch: Path) -> NoReturn:
-    """Run the job in `scratch` in a worker process; exit as the worker did."""
-    job = Job.model_validate_json((scratch / JOB_FILENAME).read_text(encoding="utf-8"))
+def supervise(job: Job, scratch: Path, result_fd: int) -> NoReturn:
+    """Run `job` in a worker process, in `scratch`, its result to `result_fd`; exit as the worker did."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     become_subreaper()
     bound = ProcessBound.create()
     signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # no stop request lands between fork and handlers
+    me = os.getpid()
     worker = os.fork()
     if worker == 0:
-        _work(scratch, bound)
+        _work(job, scratch, result_fd, me, bound)
+    os.close(result_fd)  # the worker holds the only write end: the tutor sees the result end with it
     for stop_signal in _STOP_SIGNALS:
         signal.signal(stop_signal, lambda *_: _finish(worker, None, bound))
     if job.timeout_s:
@@ -51,15 +53,10 @@ def supervise(scratch: Path) -> NoReturn:
     _finish(worker, ended, bound)
 
 
-def become_subreaper() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
-
-
-def _work(scratch: Path, bound: ProcessBound | None) -> NoReturn:
+def _work(job: Job, scratch: Path, result_fd: int, supervisor: int, bound: ProcessBound | None) -> NoReturn:
     code = INTERNAL_ERROR
     try:
+        die_with_parent(supervisor)
         for stop_signal in _STOP_SIGNALS:
             signal.signal(stop_signal, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, set())
@@ -68,7 +65,8 @@ def _work(scratch: Path, bound: ProcessBound | None) -> NoReturn:
             bound.join()
         else:
             limit_tasks_without_cgroup()
-        code = run_in(scratch)
+        drop_privileges()  # last: joining the cgroup may need them
+        code = run_in(job, scratch, result_fd)
     except BaseException:  # a fault of the sandbox itself: show it, end as a crash
         traceback.print_exc()
     finally:
@@ -117,22 +115,6 @@ def kill_descendants(bound: ProcessBound | None) -> None:
             except OSError:
                 pass  # already gone
         time.sleep(0.001)
-
-
-def children_of(parent: int) -> list[int]:
-    """Pids whose parent is `parent`, read from /proc (the `children` file is not always built in)."""
-    found = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue  # it ended while we looked
-        if int(fields[1]) == parent:
-            found.append(int(entry.name))
-    return found
 
 
 def _exit_as(code: int) -> NoReturn:

@@ -1,4 +1,4 @@
-"""`python -m tutor.sandbox.warm FD [--optimizers]`: the warm runner, one per tutor session.
+"""`python -m tutor.sandbox.warm FD [--optimizers] [--once]`: the warm runner, one per tutor session.
 
 It imports torch, minigpt and the scenarios once and runs no torch op (forking a process
 that has run multi-threaded torch ops gives children that deadlock). For each run it
@@ -7,10 +7,15 @@ so a run costs a fork instead of an interpreter and an `import torch`, and whate
 learner's block changes dies with its own fork.
 
 Protocol, over the SOCK_SEQPACKET socket FD: the server sends {"ready": true} once.
-The tutor sends one packet per run, {"scratch": DIR}, with three descriptors attached:
-a reply socket and the run's stdout and stderr. On the reply socket the server answers
-{"pid": N} (the supervisor, leader of its own session) at once, then {"returncode": R}
-when it has ended. The server exits when the tutor closes its end.
+The tutor sends one packet per run, {"scratch": DIR, "job": {...}}, with four
+descriptors attached: a reply socket, the run's stdout and stderr, and the pipe for its
+result. On the reply socket the server answers {"pid": N} (the supervisor, leader of its
+own session) at once, then {"returncode": R} when it has ended. The server exits when
+the tutor closes its end.
+
+The server runs no learner code, and no process of the learner's can read or change it
+(it is not dumpable). It is a child subreaper: when a block kills its own supervisor,
+what the block started comes back here and is killed.
 """
 
 from __future__ import annotations
@@ -25,16 +30,22 @@ from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
-DESCRIPTORS = 3  # reply socket, stdout, stderr
+from tutor.core.job import Job
+from tutor.core.processes import become_subreaper, kill_orphans, make_undumpable
+from tutor.sandbox.observe import OPTIMIZER_SCENARIOS
+
+DESCRIPTORS = 4  # reply socket, stdout, stderr, result
 PACKET_BYTES = 65536
 
 
 class WarmServer:
-    def __init__(self, control: socket.socket) -> None:
+    def __init__(self, control: socket.socket, *, once: bool = False) -> None:
         self.control = control
         self.selector = selectors.DefaultSelector()
         self.selector.register(control, selectors.EVENT_READ, self._request)
         self.replies: dict[int, socket.socket] = {}  # pidfd -> the run's reply socket
+        self.supervisors: dict[int, int] = {}  # pidfd -> the supervisor's pid
+        self.once = once  # a server for one check: no later runs to preload for
         self.optimizers_wanted = False
         self.optimizers_loaded = False
 
@@ -57,43 +68,54 @@ class WarmServer:
             for descriptor in descriptors:
                 os.close(descriptor)
             return True
-        reply_fd, stdout_fd, stderr_fd = descriptors
+        reply_fd, stdout_fd, stderr_fd, result_fd = descriptors
         reply = socket.socket(fileno=reply_fd)
         try:
-            scratch = Path(json.loads(message)["scratch"])
+            request = json.loads(message)
+            job, scratch = Job.model_validate(request["job"]), Path(request["scratch"])
+            if self.once and builds_optimizer(job) and not self.optimizers_loaded:
+                preload_optimizers()  # once here, rather than in both the control's fork and the learner's
+                self.optimizers_loaded = True
             pid = os.fork()
             if pid == 0:
-                self._become_supervisor(scratch, stdout_fd, stderr_fd, reply)
+                self._become_supervisor(job, scratch, (stdout_fd, stderr_fd, result_fd), reply)
             pidfd = os.pidfd_open(pid)  # before any reaping, so the pid is surely this child
-        except (OSError, ValueError, KeyError) as error:
+        except (OSError, ValueError, KeyError, TypeError) as error:
             _send(reply, {"error": f"{type(error).__name__}: {error}"})
             reply.close()
             return True
         finally:
-            os.close(stdout_fd)  # only the run holds them now: the tutor sees EOF when it ends
-            os.close(stderr_fd)
+            for descriptor in (stdout_fd, stderr_fd, result_fd):
+                os.close(descriptor)  # only the run holds them now: the tutor sees EOF when it ends
         self.replies[pidfd] = reply
+        self.supervisors[pidfd] = pid
         self.selector.register(pidfd, selectors.EVENT_READ, partial(self._ended, pid, pidfd))
         _send(reply, {"pid": pid})
-        self.optimizers_wanted = self.optimizers_wanted or builds_optimizer(scratch)
+        self.optimizers_wanted = self.optimizers_wanted or builds_optimizer(job)
         return True
 
     def _ended(self, pid: int, pidfd: int) -> bool:
         _, status = os.waitpid(pid, 0)
         self.selector.unregister(pidfd)
         os.close(pidfd)
+        del self.supervisors[pidfd]
+        returncode = os.waitstatus_to_exitcode(status)
+        if returncode < 0:  # perhaps killed by its own block: what that started is ours now
+            kill_orphans(set(self.supervisors.values()))
         reply = self.replies.pop(pidfd)
-        _send(reply, {"returncode": os.waitstatus_to_exitcode(status)})
+        _send(reply, {"returncode": returncode})
         reply.close()
-        if self.optimizers_wanted and not self.optimizers_loaded and not self.replies:
+        if self.optimizers_wanted and not self.optimizers_loaded and not self.replies and not self.once:
             # Idle now: the run that wanted them paid the import itself; later runs fork with it.
             preload_optimizers()
             self.optimizers_loaded = True
         return True
 
-    def _become_supervisor(self, scratch: Path, stdout_fd: int, stderr_fd: int, reply: socket.socket) -> NoReturn:
+    def _become_supervisor(self, job: Job, scratch: Path, descriptors: tuple[int, int, int],
+                           reply: socket.socket) -> NoReturn:
         try:
             os.setsid()
+            stdout_fd, stderr_fd, result_fd = descriptors
             os.dup2(stdout_fd, 1)
             os.dup2(stderr_fd, 2)
             # the run keeps nothing of the server: not the tutor's socket, not other runs'
@@ -105,7 +127,7 @@ class WarmServer:
             os.chdir(scratch)
             from tutor.sandbox.supervisor import supervise
 
-            supervise(scratch)
+            supervise(job, scratch, result_fd)
         except BaseException:
             traceback.print_exc()
         finally:
@@ -127,14 +149,7 @@ def preload() -> None:
     from tutor.sandbox import scenarios, supervisor  # noqa: F401  (scenarios brings minigpt)
 
 
-def builds_optimizer(scratch: Path) -> bool:
-    from tutor.core.job import JOB_FILENAME, Job
-    from tutor.sandbox.observe import OPTIMIZER_SCENARIOS
-
-    try:
-        job = Job.model_validate_json((scratch / JOB_FILENAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+def builds_optimizer(job: Job) -> bool:
     return job.scenario in OPTIMIZER_SCENARIOS
 
 
@@ -145,12 +160,15 @@ def preload_optimizers() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["--optimizers"]):
-        sys.exit("usage: python -m tutor.sandbox.warm FD [--optimizers]")
+    flags = set(sys.argv[2:])
+    if len(sys.argv) < 2 or not sys.argv[1].isdigit() or not flags <= {"--optimizers", "--once"}:
+        sys.exit("usage: python -m tutor.sandbox.warm FD [--optimizers] [--once]")
+    make_undumpable()
+    become_subreaper()
     control = socket.socket(fileno=int(sys.argv[1]))
     preload()
-    server = WarmServer(control)
-    if sys.argv[2:]:
+    server = WarmServer(control, once="--once" in flags)
+    if "--optimizers" in flags:
         preload_optimizers()
         server.optimizers_loaded = True
     server.serve()
