@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from tutor.core.course import Course, load_course
+from tutor.core.files import BLOCK_BYTES, UnreadableFile, read_regular_file
 from tutor.core.i18n import choose_language
 from tutor.core.lessons import Lesson
 from tutor.core.results import RunResult
@@ -45,19 +45,20 @@ def add_block_arguments(parser: argparse.ArgumentParser, file_help: str, json_he
 
 def run_learner_block(args: argparse.Namespace, **options: object) -> tuple[Lesson, RunResult, str]:
     """Run FILE for LESSON in the sandbox, as `add_block_arguments` parsed them."""
-    if args.timeout <= 0:
-        raise CommandError("--timeout must be a positive number of seconds")
+    try:
+        limits = RunLimits(timeout_s=args.timeout)
+    except ValueError as error:
+        raise CommandError(f"--timeout: {error}") from None
     chosen = lesson(args.lesson)
     block = read_bytes_file(args.file)
     lang = language(args)
-    result = run_block(chosen, block, limits=RunLimits(timeout_s=args.timeout), language=lang, **options)
+    result = run_block(chosen, block, limits=limits, language=lang, **options)
     return chosen, result, lang
 
 
 def read_bytes_file(path: str) -> bytes:
+    """A regular file, of at most BLOCK_BYTES: a FIFO, a device or a folder is refused, never waited on."""
     try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise CommandError(f"{path}: no such file") from None
-    except OSError as error:
-        raise CommandError(f"{path}: cannot be read: {error}") from None
+        return read_regular_file(path, BLOCK_BYTES)
+    except UnreadableFile as error:
+        raise CommandError(str(error)) from None

@@ -30,7 +30,7 @@ from tutor.core.i18n import tr
 from tutor.core.job import BLOCK_FILENAME
 from tutor.core.lessons import Lesson
 from tutor.core.launch import sandbox_environment
-from tutor.core.runner import RunLimits
+from tutor.core.runner import RunLimits, check_timeout
 from tutor.present.compare import comparison_report
 from tutor.present.console import console_for
 from tutor.present.diagnosis import diagnosis_card
@@ -73,8 +73,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_experiment(args: argparse.Namespace) -> int:
     if args.steps < 1:
         raise CommandError("--steps must be at least 1")
-    if args.timeout <= 0:
-        raise CommandError("--timeout must be a positive number of seconds")
+    try:
+        check_timeout(args.timeout)
+    except ValueError as error:
+        raise CommandError(f"--timeout: {error}") from None
     chosen = lesson(args.lesson)
     block = variant_block(chosen, args.variant)
     out = Path(args.out)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from tutor.core.files import LESSON_BYTES, UnreadableFile, read_regular_file
 from tutor.core.lessons import Lesson
 from tutor.core.locations import lessons_dir
 from tutor.core.tomlread import TomlSyntaxError, load_toml_text
@@ -60,8 +61,10 @@ class Course:
 def load_lesson(path: Path) -> Lesson:
     """One lesson file; raises `LessonFileError` with a message naming the file."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        text = read_regular_file(path, LESSON_BYTES).decode("utf-8")
+    except UnreadableFile as error:
+        raise LessonFileError(str(error).replace(str(path), path.name, 1)) from None
+    except UnicodeDecodeError as error:
         raise LessonFileError(f"{path.name}: cannot be read: {error}") from None
     try:
         return Lesson.model_validate(load_toml_text(text, path.name))
