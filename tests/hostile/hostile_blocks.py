@@ -15,6 +15,7 @@ from tutor.core.lessons import Lesson
 from tutor.core.results import Status
 
 SHORT_TIMEOUT_S = 3.0
+SLOW_IMPORT_S = 60.0  # for a warm runner to import torch on a machine busy with other work
 
 
 def record(path: Path) -> str:

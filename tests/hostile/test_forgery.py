@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile_blocks import PASSING_REPORT, RESULT_FD, SPARSE_RESULT
+from hostile_blocks import PASSING_REPORT, RESULT_FD, SLOW_IMPORT_S, SPARSE_RESULT
 
 from tests.processes import alive
 from tutor.core.results import RunResult, Status
@@ -73,7 +73,7 @@ FORGERIES: dict[str, str] = {
 
 @pytest.fixture(scope="module")
 def session() -> Iterator[RunnerSession]:
-    with RunnerSession() as warm:
+    with RunnerSession(ready_timeout_s=SLOW_IMPORT_S) as warm:
         assert warm.wait_ready()
         yield warm
 

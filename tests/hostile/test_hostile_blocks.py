@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hostile_blocks import CASES, Hostile
+from hostile_blocks import CASES, SLOW_IMPORT_S, Hostile
 
 from tutor.core.results import RunResult, Status
 from tests.processes import alive
@@ -21,7 +21,7 @@ Run = Callable[[str | bytes, float], RunResult]
 
 @pytest.fixture(scope="module")
 def session() -> Iterator[RunnerSession]:
-    with RunnerSession() as warm:
+    with RunnerSession(ready_timeout_s=SLOW_IMPORT_S) as warm:
         assert warm.wait_ready()
         yield warm
 
