@@ -119,7 +119,8 @@ def kill_descendants(bound: ProcessBound | None) -> None:
 
 def _exit_as(code: int) -> NoReturn:
     if code < 0:  # killed by a signal: die of the same one, so the status reads the same
-        signal.signal(-code, signal.SIG_DFL)
+        if -code != signal.SIGKILL:  # SIGKILL has no handler to reset (and setting one fails)
+            signal.signal(-code, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {-code})
         os.kill(os.getpid(), -code)
         code = 128 - code
