@@ -3,6 +3,9 @@
 Every change takes the learner's lock, re-reads the file, applies itself and
 writes the file back atomically, so two sessions of one learner merge their
 updates instead of overwriting each other. A state never goes backwards.
+
+Everything in a save is bounded (numbers, lessons, blocks), so a save this tutor
+writes always fits what it reads, and a hand-made one cannot make a reader slow.
 """
 
 from __future__ import annotations
@@ -21,11 +24,18 @@ from pydantic import BaseModel, Field, ValidationError
 from tutor.core.i18n import DEFAULT_LANGUAGE, tr
 from tutor.core.learners import validate_learner_name
 from tutor.core.results import RunResult, Status
-from tutor.core.savefiles import (SaveError, SaveUnreadable, ensure_folder, locked, quarantine, read_regular_file,
-                                  remove_stale_temporaries, write_atomic)
+from tutor.core.savefiles import (MAX_OLD_SAVE_BYTES, MAX_SAVE_BYTES, SaveError, SaveUnreadable, ensure_folder,
+                                  locked, quarantine, read_regular_file, refuse_if_not_mine, remove_stale_temporaries,
+                                  write_atomic)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_HINT_RUNG = 3  # mild, medium, direct
+# Bounds that keep any save small: MAX_LESSONS x 2 blocks x MAX_BLOCK_BYTES stays under MAX_SAVE_BYTES.
+MAX_LESSONS = 48  # the course's lessons and ones it no longer has (kept, not shown)
+MAX_LESSON_ID_CHARS = 64
+MAX_BLOCK_BYTES = 32 * 1024  # as stored: JSON escapes a control character to 6 bytes
+MAX_COUNT = 10**9
+MAX_TIME_S = 10.0**8  # three years
 SAVE_SUFFIX = ".json"
 LOCK_SUFFIX = ".lock"
 
@@ -41,15 +51,16 @@ _STATE_RANK = {LessonState.NEW: 0, LessonState.ATTEMPTED: 1, LessonState.SOLVED:
 
 class LessonProgress(BaseModel):
     state: LessonState = LessonState.NEW
-    attempts: int = Field(default=0, ge=0)  # runs of a block different from the previous run's
-    runs: int = Field(default=0, ge=0)
+    attempts: int = Field(default=0, ge=0, le=MAX_COUNT)  # runs of a block different from the previous run's
+    runs: int = Field(default=0, ge=0, le=MAX_COUNT)
     hint_rung: int = Field(default=0, ge=0, le=MAX_HINT_RUNG)
     hints_at_solve: int | None = Field(default=None, ge=0, le=MAX_HINT_RUNG)
-    attempts_at_solve: int | None = Field(default=None, ge=0)
+    attempts_at_solve: int | None = Field(default=None, ge=0, le=MAX_COUNT)
     first_opened: datetime | None = None
     solved_at: datetime | None = None
-    time_spent_s: float = Field(default=0.0, ge=0.0)
+    time_spent_s: float = Field(default=0.0, ge=0.0, le=MAX_TIME_S, allow_inf_nan=False)
     last_block: str | None = None  # what the editor held last
+    solved_block: str | None = None  # the block whose run solved it, for `report --verify`
     last_status: Status | None = None  # the last run's verdict
     last_run_digest: str | None = None  # sha256 of the last run's block, to count attempts
 
@@ -76,7 +87,12 @@ def _from_v1(raw: dict[str, Any]) -> dict[str, Any]:
     return {**raw, "schema_version": 2, "lessons": lessons}
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_v1}
+def _from_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 did not keep the block that solved a lesson: its solves are "without a block"."""
+    return {**raw, "schema_version": 3}
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_v1, 2: _from_v2}
 
 
 def migrate(raw: dict[str, Any]) -> dict[str, Any]:
@@ -91,32 +107,69 @@ def migrate(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def parse_save(data: bytes, learner: str) -> LearnerSave:
-    """A save from the file's bytes (migrated to the current schema), or SaveUnreadable."""
+def stored_size(block: str) -> int:
+    """The bytes `block` takes in a save."""
+    return len(json.dumps(block, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+def block_fits(block: str) -> bool:
+    return len(block) <= MAX_BLOCK_BYTES and stored_size(block) <= MAX_BLOCK_BYTES
+
+
+def _bounded_lessons(raw: dict[str, Any]) -> list[str]:
+    """Check the lessons' count and ids; drop any block over the cap (an older tutor kept blocks of
+    any size): the lessons whose block was dropped. Raises SaveUnreadable."""
+    lessons = raw.get("lessons", {})
+    if not isinstance(lessons, dict):
+        raise SaveUnreadable("lessons is not a JSON object")
+    if len(lessons) > MAX_LESSONS:
+        raise SaveUnreadable(f"{len(lessons)} lessons, more than a save can hold ({MAX_LESSONS})")
+    dropped = []
+    for lesson_id, lesson in lessons.items():
+        if len(lesson_id) > MAX_LESSON_ID_CHARS or not lesson_id.isprintable():
+            raise SaveUnreadable(f"{lesson_id[:MAX_LESSON_ID_CHARS]!r} is not a lesson id")
+        for key in ("last_block", "solved_block"):
+            if isinstance(lesson, dict) and isinstance(lesson.get(key), str) and not block_fits(lesson[key]):
+                lesson[key] = None
+                dropped.append(lesson_id)
+    return sorted(set(dropped))
+
+
+def parse_save(data: bytes, learner: str, dropped: list[str] | None = None) -> LearnerSave:
+    """A save from the file's bytes (migrated to the current schema), or SaveUnreadable. The ids of
+    lessons whose oversized block was dropped are added to `dropped`."""
     try:
         raw = json.loads(data.decode("utf-8"))
         if not isinstance(raw, dict):
             raise SaveUnreadable("the file is not a JSON object")
         raw = migrate(raw)
-        return LearnerSave.model_validate({**raw, "learner": learner})
-    except (UnicodeDecodeError, json.JSONDecodeError, ValidationError, KeyError, TypeError, AttributeError) as error:
-        raise SaveUnreadable(str(error).splitlines()[0]) from None
+        dropped_here = _bounded_lessons(raw)
+        save = LearnerSave.model_validate({**raw, "learner": learner})
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise SaveUnreadable(f"{where}: {first['msg']}"[:300]) from None
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:  # JSON, UTF-8, shape
+        raise SaveUnreadable(str(error).splitlines()[0][:300]) from None
+    if dropped is not None:
+        dropped.extend(dropped_here)
+    return save
 
 
 def save_path(saves_dir: Path, learner: str) -> Path:
     return saves_dir / f"{learner}{SAVE_SUFFIX}"
 
 
-def read_save(path: Path) -> LearnerSave:
+def read_save(path: Path, limit: int = MAX_SAVE_BYTES, dropped: list[str] | None = None) -> LearnerSave:
     """The save in `path` (learner named by the file), without locking or changing anything."""
-    return parse_save(read_regular_file(path), path.name[: -len(SAVE_SUFFIX)])
+    return parse_save(read_regular_file(path, limit), path.name[: -len(SAVE_SUFFIX)], dropped)
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _digest(block: str) -> str:
+def block_digest(block: str) -> str:
     return hashlib.sha256(block.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -138,10 +191,16 @@ class ProgressStore:
         and a fresh one started. Raises SaveError only when the folder cannot be used at all."""
         return self._update(lambda save: None)
 
+    def take_notices(self) -> list[str]:
+        """The notices so far (a save moved aside, a block not kept), each given once."""
+        notices, self.notices = self.notices, []
+        return notices
+
     def peek(self) -> LearnerSave:
         """The save as it is on disk, changing nothing (for read-only listings)."""
+        refuse_if_not_mine(self.path)
         try:
-            return read_save(self.path)
+            return read_save(self.path, MAX_OLD_SAVE_BYTES)
         except SaveError:
             if not os.path.lexists(self.path):  # a dangling symlink is not "no save"
                 return self._fresh()
@@ -164,18 +223,22 @@ class ProgressStore:
             save.last_lesson = lesson_id
             lesson = self._lesson(save, lesson_id)
             lesson.first_opened = lesson.first_opened or _now()
-            digest = _digest(block)
-            lesson.runs += 1
+            digest = block_digest(block)
+            lesson.runs = min(lesson.runs + 1, MAX_COUNT)
             if digest != lesson.last_run_digest:
-                lesson.attempts += 1
+                lesson.attempts = min(lesson.attempts + 1, MAX_COUNT)
             lesson.last_run_digest = digest
-            lesson.last_block = block
+            if fits:
+                lesson.last_block = block
             lesson.last_status = result.status
             if result.passed and lesson.state is not LessonState.SOLVED:
                 lesson.solved_at = _now()
                 lesson.hints_at_solve = lesson.hint_rung
                 lesson.attempts_at_solve = lesson.attempts
+            if result.passed and lesson.solved_block is None and fits:
+                lesson.solved_block = block  # the first block that solved it (or re-solved an older save's)
             self._advance(lesson, LessonState.SOLVED if result.passed else LessonState.ATTEMPTED)
+        fits = self._block_fits(block)
         return self._update(change)
 
     def record_hint(self, lesson_id: str, rung: int) -> LearnerSave:
@@ -190,14 +253,15 @@ class ProgressStore:
     def save_block(self, lesson_id: str, block: str) -> LearnerSave:
         def change(save: LearnerSave) -> None:
             self._lesson(save, lesson_id).last_block = block
-        return self._update(change)
+        return self._update(change if self._block_fits(block) else lambda save: None)
 
     def add_time(self, lesson_id: str, seconds: float) -> LearnerSave:
-        if seconds < 0:
-            raise ValueError("time spent cannot be negative")
+        if not 0 <= seconds <= MAX_TIME_S:
+            raise ValueError(f"time spent must be within 0..{MAX_TIME_S:g} s, not {seconds}")
 
         def change(save: LearnerSave) -> None:
-            self._lesson(save, lesson_id).time_spent_s += seconds
+            lesson = self._lesson(save, lesson_id)
+            lesson.time_spent_s = min(lesson.time_spent_s + seconds, MAX_TIME_S)
         return self._update(change)
 
     def set_language(self, code: str) -> LearnerSave:
@@ -229,17 +293,31 @@ class ProgressStore:
         if _STATE_RANK[state] > _STATE_RANK[lesson.state]:
             lesson.state = state
 
+    def _block_fits(self, block: str) -> bool:
+        """Whether a save may keep `block`; if not, the learner is told (their progress is kept)."""
+        if block_fits(block):
+            return True
+        self.notices.append(tr("progress.block_too_large", self.language, size=-(-stored_size(block) // 1024),
+                               limit=MAX_BLOCK_BYTES // 1024))
+        return False
+
     def _read_locked(self) -> tuple[LearnerSave, bool]:
         """The save on disk (or a fresh one) and whether it must be written. Call under the lock."""
         if not os.path.lexists(self.path):  # a dangling symlink is not "no save"
             return self._fresh(), False
+        refuse_if_not_mine(self.path)  # a classmate's file under this name: never read, move or replace it
+        dropped: list[str] = []
         try:
-            return read_save(self.path), False
+            save = read_save(self.path, MAX_OLD_SAVE_BYTES, dropped)
         except SaveUnreadable as error:
             moved = quarantine(self.path)
             self.notices.append(tr("progress.quarantined", self.language, path=str(self.path),
                                    moved=str(moved), detail=str(error)))
             return self._fresh(), True
+        if dropped:
+            self.notices.append(tr("progress.blocks_dropped", self.language, lessons=", ".join(dropped),
+                                   limit=MAX_BLOCK_BYTES // 1024))
+        return save, bool(dropped)
 
     def _update(self, change: Callable[[LearnerSave], None]) -> LearnerSave:
         ensure_folder(self.saves_dir)

@@ -1,9 +1,13 @@
-"""The disk side of saves: a per-learner lock, atomic writes, quarantine.
+"""The disk side of saves: a per-learner lock, atomic writes, quarantine, ownership.
 
 A write never leaves a half-written save: the new text goes to a temporary file
 in the same folder, is fsynced, and replaces the old file in one rename (then
 the folder is fsynced so the rename survives a power cut). Any failure leaves
 the previous save untouched and becomes a SaveError that says what happened.
+
+In a class folder anyone may create a file first under a classmate's name (a save,
+a lock, a folder, a FIFO). The tutor never reads, writes or locks a file it does not
+own: it says whose it is and whom to ask to remove it.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import errno
 import fcntl
 import glob
 import os
+import pwd
 import stat
 import tempfile
 import time
@@ -28,9 +33,12 @@ SAVE_MODE = 0o640
 LOCK_MODE = 0o600
 # A folder the tutor creates for one person is private; a class folder is set up by hand.
 PRIVATE_DIR_MODE = 0o700
-LOCK_WAIT_S = 30.0
-# Far above any real save; a bigger file is not one (and must not exhaust the reader's memory).
-MAX_SAVE_BYTES = 16 * 1024 * 1024
+# A save takes milliseconds; a lock held longer is held on purpose (or by a stopped tutor).
+LOCK_WAIT_S = 2.0
+# Above any save this tutor writes (see tutor.core.progress); a bigger file is not one.
+MAX_SAVE_BYTES = 4 * 1024 * 1024
+# Older tutors kept blocks of any size: the learner's own save is read up to this, to keep its progress.
+MAX_OLD_SAVE_BYTES = 32 * 1024 * 1024
 
 _ERRNO_KEYS = {
     errno.ENOSPC: "save.disk_full",
@@ -55,25 +63,69 @@ def save_error(error: OSError, path: Path) -> SaveError:
     return SaveError(key, path=str(path), detail=error.strerror or str(error))
 
 
-def read_regular_file(path: Path) -> bytes:
-    """The bytes of `path` if it is a regular file of sensible size. In a shared folder anyone may
-    leave a symlink or a FIFO under a save's name: never follow the one, never block on the other."""
+def account_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def not_yours(path: Path, owner_uid: int) -> SaveError:
+    """The refusal of a file someone else owns: whose it is, and whom to ask to remove it."""
+    me = os.geteuid()
+    values = {"path": str(path), "owner": account_name(owner_uid), "me": account_name(me)}
+    try:
+        folder_owner = os.stat(path.parent).st_uid
+    except OSError:
+        folder_owner = owner_uid
+    if folder_owner == me:  # your own folder: you may remove it yourself
+        return SaveError("save.not_yours_remove", **values)
+    if folder_owner == owner_uid:  # the folder's owner made it: only they can say why
+        return SaveError("save.not_yours_folder_owner", **values)
+    return SaveError("save.not_yours", ask=account_name(folder_owner), **values)
+
+
+def refuse_if_not_mine(path: Path) -> None:
+    """SaveError if `path` exists and belongs to another account (what it is does not matter)."""
+    try:
+        owner = os.lstat(path).st_uid
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise save_error(error, path) from None
+    if owner != os.geteuid():
+        raise not_yours(path, owner)
+
+
+def read_regular_file(path: Path, limit: int = MAX_SAVE_BYTES) -> bytes:
+    """The bytes of `path` if it is a regular file of at most `limit` bytes. In a shared folder anyone
+    may leave a symlink, a folder or a FIFO under a save's name: never follow the one, never block on
+    the other, never read more than `limit`."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise SaveUnreadable("a symbolic link, not a save") from None
         raise save_error(error, path) from None
-    with os.fdopen(fd, "rb") as stream:
+    try:
         info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise SaveUnreadable("a folder, not a save")
         if not stat.S_ISREG(info.st_mode):
             raise SaveUnreadable("not a regular file")
-        if info.st_size > MAX_SAVE_BYTES:
+        if info.st_size > limit:
             raise SaveUnreadable(f"{info.st_size} bytes, more than a save can hold")
-        try:
-            return stream.read(MAX_SAVE_BYTES + 1)
-        except OSError as error:
-            raise save_error(error, path) from None
+        chunks, size = [], 0
+        while size <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as error:
+        raise save_error(error, path) from None
+    finally:
+        os.close(fd)
+    if size > limit:  # grew while read
+        raise SaveUnreadable(f"more than {limit} bytes, more than a save can hold")
+    return b"".join(chunks)
 
 
 def ensure_folder(folder: Path) -> None:
@@ -87,12 +139,18 @@ def ensure_folder(folder: Path) -> None:
 
 @contextmanager
 def locked(lock_path: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
-    """Hold an exclusive flock on `lock_path` (created if missing) for the block."""
+    """Hold an exclusive flock on `lock_path` (created if missing, refused if someone else's) for the block."""
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, LOCK_MODE)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, LOCK_MODE)
     except OSError as error:
+        refuse_if_not_mine(lock_path)  # a classmate's lock under this name explains the refusal best
         raise save_error(error, lock_path) from None
     try:
+        info = os.fstat(fd)
+        if info.st_uid != os.geteuid():  # opened through group or other bits: its owner could hold it forever
+            raise not_yours(lock_path, info.st_uid)
+        if not stat.S_ISREG(info.st_mode):
+            raise SaveError("save.lock_not_a_file", path=str(lock_path))
         deadline = time.monotonic() + wait_s
         pause = 0.002
         while True:

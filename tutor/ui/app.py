@@ -120,6 +120,8 @@ class TutorApp(App[None]):
             self.save = change(*args)
         except SaveError as error:
             self.notify(error.explain(self.language), severity="error", timeout=15)
+        for notice in self.store.take_notices():  # a block too large to keep
+            self.notify(notice, severity="warning", timeout=15)
 
     def on_block_edited(self, message: BlockEdited) -> None:
         self._unsaved_blocks[message.lesson_id] = message.block
@@ -222,7 +224,7 @@ def build_app(args: argparse.Namespace) -> TutorApp:
         notices.append(error.explain(store.language))
     language = requested or _saved_language(save) or choose_language(None)
     store.language = language
-    return TutorApp(course, store, save, language, open_lesson=args.lesson, notices=[*store.notices, *notices])
+    return TutorApp(course, store, save, language, open_lesson=args.lesson, notices=[*store.take_notices(), *notices])
 
 
 def _saved_language(save: LearnerSave) -> str | None:
