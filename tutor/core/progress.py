@@ -135,11 +135,25 @@ def _bounded_lessons(raw: dict[str, Any]) -> list[str]:
     return sorted(set(dropped))
 
 
+def _few_objects() -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """A JSON object hook that stops the parse as soon as the save holds more objects than a save
+    can (one per lesson, and two around them): a file of invented lessons costs no more to refuse."""
+    count = 0
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal count
+        count += 1
+        if count > MAX_LESSONS + 2 or len(pairs) > MAX_LESSONS + 16:
+            raise SaveUnreadable(f"more lessons than a save can hold ({MAX_LESSONS})")
+        return dict(pairs)
+    return hook
+
+
 def parse_save(data: bytes, learner: str, dropped: list[str] | None = None) -> LearnerSave:
     """A save from the file's bytes (migrated to the current schema), or SaveUnreadable. The ids of
     lessons whose oversized block was dropped are added to `dropped`."""
     try:
-        raw = json.loads(data.decode("utf-8"))
+        raw = json.loads(data.decode("utf-8"), object_pairs_hook=_few_objects())
         if not isinstance(raw, dict):
             raise SaveUnreadable("the file is not a JSON object")
         raw = migrate(raw)
