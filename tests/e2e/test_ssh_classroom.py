@@ -117,10 +117,10 @@ class Classroom:
         """`command` in the user's login shell, over SSH (so ~/.profile applies, as for a learner)."""
         return run(*self.ssh(user), f"bash -lc {shlex.quote(command)}", check=check, timeout=timeout)
 
-    def start_tutor(self, user: str) -> None:
-        """Log in with a TTY and run the tutor inside tmux, as a learner would."""
+    def start_tutor(self, user: str, options: str = "") -> None:
+        """Log in with a TTY and run the tutor (with `options`) inside tmux, as a learner would."""
         log = (self.work / f"{user}.session.log").open("wb")
-        command = "stty cols 120 rows 40 && exec tmux new-session -s tutor minigpt-tutor"
+        command = f"stty cols 120 rows 40 && exec tmux new-session -s tutor minigpt-tutor {options}"
         self.sessions[user] = subprocess.Popen([*self.ssh(user, tty=True), f"bash -lc {shlex.quote(command)}"],
                                                stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
                                                env={**os.environ, "TERM": "xterm-256color"})
@@ -339,7 +339,7 @@ def test_a_learner_cannot_change_or_remove_anothers_save(classroom: Classroom) -
         assert "not permitted" in done.stderr or "Permission denied" in done.stderr, done.stderr
     through_tutor = room.remote(ana, f"minigpt-tutor --learner {bea} reset --all --yes", check=False)
     assert through_tutor.returncode == 2
-    assert "permission denied" in through_tutor.stdout + through_tutor.stderr
+    assert f"belongs to {bea}, not to you ({ana})" in " ".join((through_tutor.stdout + through_tutor.stderr).split())
     assert theirs.read_bytes() == before
     # In this layout the class group may read each other's saves (see the README for a private one).
     assert as_ana(f"cat {target}").returncode == 0
@@ -370,3 +370,82 @@ def test_a_private_class_folder_hides_saves_from_other_learners(classroom: Class
     report = json.loads(run(sys.executable, "-m", "tutor", "report", "--saves-dir", str(saves),
                             "--format", "json").stdout)
     assert {entry["learner"] for entry in report["learners"]} == {ana, bea}
+
+
+def class_folder(room: Classroom, name: str) -> Path:
+    """A fresh class saves folder beside the first, set up as the README says (mode 3770, class group)."""
+    saves = room.saves.parent / name
+    saves.mkdir()
+    shutil.chown(saves, "root", room.group)
+    saves.chmod(CLASS_DIR_MODE)
+    return saves
+
+
+def test_a_file_planted_under_a_classmates_name_is_refused_naming_its_owner(classroom: Classroom) -> None:
+    """Before bea's first session ana plants a save already "17 solved", a folder, or a lock under bea's
+    name. bea's tutor refuses each, saying whose it is and whom to ask; the teacher's report shows the
+    owner; nothing of bea's own save is lost."""
+    room, (ana, bea) = classroom, classroom.learners
+    forged = json.dumps({"schema_version": 3, "lessons": {lesson.id: {"state": "solved"}
+                                                          for lesson in load_course().lessons}})
+    plants = {"a forged save": f"printf '%s' {shlex.quote(forged)} > SAVES/{bea}.json",
+              "a folder": f"mkdir SAVES/{bea}.json",
+              "a private lock": f"umask 077 && touch SAVES/.{bea}.lock"}
+    for n, (what, plant) in enumerate(plants.items()):
+        saves = class_folder(room, f"planted{n}")
+        planted = run("runuser", "-u", ana, "--", "sh", "-c", plant.replace("SAVES", str(saves)), check=False)
+        assert planted.returncode == 0, f"ana could not plant {what}: {planted.stderr}"
+        refused = room.remote(bea, f"minigpt-tutor --saves-dir {saves} reset --all --yes", check=False)
+        said = refused.stdout + refused.stderr
+        assert refused.returncode == 2 and "Traceback" not in said, said
+        assert f"belongs to {ana}, not to you ({bea})" in " ".join(said.split()), said
+        assert "Ask root, who owns the saves folder (usually the teacher), to remove it" in " ".join(said.split())
+        if what == "a forged save":
+            report = json.loads(run(sys.executable, "-m", "tutor", "report", "--saves-dir", str(saves),
+                                    "--format", "json").stdout)
+            (entry,) = report["learners"]
+            assert (entry["learner"], entry["owner"], entry["owner_is_learner"]) == (bea, ana, False)
+            table = run("env", "COLUMNS=200", sys.executable, "-m", "tutor", "report", "--saves-dir", str(saves))
+            assert f"the file belongs to {ana}" in table.stdout
+        # The teacher removes the planted file; bea's tutor then saves as usual.
+        run("rm", "-rf", str(saves / f"{bea}.json"), str(saves / f".{bea}.lock"))
+        room.remote(bea, "python3 -c \"from tutor.core.progress import ProgressStore; "
+                         f"ProgressStore('{saves}', '{bea}').record_hint('inplace-residual', 1)\"")
+        assert read_save(saves / f"{bea}.json").lessons["inplace-residual"].hint_rung == 1
+        assert (saves / f"{bea}.json").stat().st_uid == pwd.getpwnam(bea).pw_uid
+
+
+def test_a_tutor_started_over_a_planted_folder_says_whose_it_is(classroom: Classroom) -> None:
+    room, (ana, bea) = classroom, classroom.learners
+    saves = class_folder(room, "planted-tui")
+    run("runuser", "-u", ana, "--", "mkdir", str(saves / f"{bea}.json"))
+    room.start_tutor(bea, f"--saves-dir {saves}")
+    wait_for("bea's tutor to start and say whose the folder is",
+             lambda: f"learner: {bea}" in room.screen(bea) and "belongs to" in room.screen(bea), 90, room.explain(bea))
+    room.keys(bea, "q")
+    room.sessions[bea].wait(timeout=60)
+
+
+HOLD_SHARED_LOCK = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o666); "
+                    "os.fchmod(fd, 0o666); fcntl.flock(fd, fcntl.LOCK_SH); print('held', flush=True); time.sleep(120)")
+
+
+def test_a_lock_a_classmate_holds_is_refused_at_once_and_loses_nothing(classroom: Classroom) -> None:
+    """ana plants bea's lock, writable by all, and holds a shared lock on it: bea's save is refused at
+    once with the owner's name, instead of waiting on the lock and failing."""
+    room, (ana, bea) = classroom, classroom.learners
+    saves = class_folder(room, "held-lock")
+    lock = saves / f".{bea}.lock"
+    holder = subprocess.Popen(["runuser", "-u", ana, "--", sys.executable, "-c", HOLD_SHARED_LOCK, str(lock)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        record = (f"import sys; from tutor.core.progress import ProgressStore; "
+                  f"ProgressStore(sys.argv[1], '{bea}').record_hint('inplace-residual', 2)")
+        refused = run("runuser", "-u", bea, "--", sys.executable, "-c", record, str(saves), check=False)
+        assert refused.returncode != 0
+        assert f"belongs to {ana}, not to you ({bea})" in refused.stderr, refused.stderr
+        assert not (saves / f"{bea}.json").exists()
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
