@@ -41,10 +41,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--runs", type=int, default=MIN_RUNS, metavar="N",
                         help=f"runs per runner, alternating starter and fix (at least {MIN_RUNS})")
+    parser.add_argument("--classroom", type=int, metavar="N",
+                        help="instead: N learners at once, each a headless tutor session with its own warm runner, "
+                        "each running a block every few seconds")
+    parser.add_argument("--seconds", type=float, default=60.0, metavar="S",
+                        help="with --classroom: how long the learners run blocks (default 60)")
+    parser.add_argument("--interval", type=float, default=5.0, metavar="S",
+                        help="with --classroom: seconds between one learner's runs, on average (default 5)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.classroom is not None:
+        return run_classroom_bench(args)
     if args.runs < MIN_RUNS:
         raise CommandError(f"--runs must be at least {MIN_RUNS}")
     chosen = lesson(LESSON)
@@ -65,6 +74,48 @@ def run(args: argparse.Namespace) -> int:
     else:
         console_for().print(figures_table(figures, language(args)))
     return 0
+
+
+def run_classroom_bench(args: argparse.Namespace) -> int:
+    from tutor.bench.classroom import TARGETS, run_classroom
+
+    if not 1 <= args.classroom <= 200 or not 1 <= args.seconds <= 3600 or not 0.5 <= args.interval <= 600:
+        raise CommandError("--classroom takes 1 to 200 learners, --seconds 1 to 3600, --interval 0.5 to 600")
+    try:
+        figures = {**run_classroom(args.classroom, args.seconds, args.interval), "machine": machine()}
+    except RuntimeError as error:
+        raise CommandError(str(error)) from None
+    if args.json:
+        print(json.dumps(figures))
+        return 0
+    lang = language(args)
+    box = figures["machine"]
+    table = Table(title=tr("bench.classroom.title", lang, learners=args.classroom, seconds=f"{args.seconds:g}",
+                           interval=f"{args.interval:g}", cpus=box["cpus"], ram=box["ram_gb"]))
+    for header in ("measure", "value", "target"):
+        table.add_column(tr(f"bench.{header}", lang), justify="left" if header == "measure" else "right")
+    rows = [("runs", str(figures["runs"]), ""),
+            ("p50", _shown(figures["p50_s"], "s"), ""),
+            ("p90", _shown(figures["p90_s"], "s"), _limit(figures["p90_s"], TARGETS["p90_s"], "s", lang)),
+            ("max", _shown(figures["max_s"], "s"), ""),
+            ("false_timeouts", str(figures["false_timeouts"]),
+             _limit(figures["false_timeouts"], TARGETS["false_timeouts"], "", lang)),
+            ("wrong_verdicts", str(figures["wrong_verdicts"]), ""),
+            ("cold_runs", str(figures["cold_runs"]), ""),
+            ("pss_mean", _shown(figures["pss_mean_mb"], "MB"), _limit(figures["pss_mean_mb"], TARGETS["pss_mb"], "MB",
+                                                                      lang)),
+            ("pss_max", _shown(figures["pss_max_mb"], "MB"), _limit(figures["pss_max_mb"], TARGETS["pss_mb"], "MB",
+                                                                    lang))]
+    for key, value, target in rows:
+        table.add_row(tr(f"bench.classroom.{key}", lang), value, target)
+    console_for().print(table)
+    return 0
+
+
+def _limit(value: float, limit: float, unit: str, lang: str) -> str:
+    met = value <= limit
+    verdict = tr("bench.met" if met else "bench.missed", lang)
+    return f"≤ {_shown(limit, unit)} [{'green' if met else 'red'}]{verdict}[/]"
 
 
 def latencies(chosen: Lesson, runs: int) -> tuple[list[float], list[float]]:
