@@ -9,16 +9,12 @@ screen), runs whose verdict was a timeout although the block ends (false timeout
 that fell back to the cold runner, and the memory of each learner's processes (the UI,
 its warm runner and its runs) as PSS, which shares torch's pages fairly between learners.
 
-`python -m tutor.bench.classroom SAVES NAME SECONDS INTERVAL GO` is one learner (the
-command `minigpt-tutor bench --classroom N` starts them); it prints `ready`, then one
-JSON line per run.
+Each learner is `python -m tutor.ui.classroom_learner SAVES NAME SECONDS INTERVAL GO`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import random
 import statistics
 import subprocess
 import sys
@@ -27,7 +23,6 @@ import threading
 import time
 from pathlib import Path
 
-LESSON = "inplace-residual"
 READY_TIMEOUT_S = 600  # every learner's torch import, on 2 cores
 SAMPLE_EVERY_S = 2.0
 # The targets for a 2-core classroom machine.
@@ -38,7 +33,7 @@ def run_classroom(learners: int, seconds: float, interval: float) -> dict[str, o
     """Start `learners` sessions, let them run blocks for `seconds`, and return the figures."""
     with tempfile.TemporaryDirectory(prefix="minigpt-tutor-class-") as folder:
         saves, go = Path(folder) / "saves", Path(folder) / "go"
-        processes = [subprocess.Popen([sys.executable, "-m", "tutor.bench.classroom", str(saves), f"learner{n:02d}",
+        processes = [subprocess.Popen([sys.executable, "-m", "tutor.ui.classroom_learner", str(saves), f"learner{n:02d}",
                                        str(seconds), str(interval), str(go)],
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                      for n in range(learners)]
@@ -143,53 +138,3 @@ def _pss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
-
-
-# --- one learner ---
-
-def learner(saves: str, name: str, seconds: float, interval: float, go: Path) -> None:
-    from tutor.cli import build_parser
-    from tutor.ui.app import build_app
-    from tutor.ui.widgets.editor import BlockEditor
-
-    app = build_app(build_parser().parse_args(["--saves-dir", saves, "--learner", name, "--lesson", LESSON]))
-    lesson = app.course.get(LESSON)
-    blocks = [(lesson.code.starter, "failed"), (lesson.code.fix, "passed")]
-    jitter = random.Random(name)
-
-    async def session() -> None:
-        async with app.run_test(headless=True, size=(120, 40)) as pilot:
-            await pilot.pause()
-            if not await asyncio.to_thread(app.runner_session.wait_ready):
-                raise SystemExit("the warm runner did not start")
-            print("ready", flush=True)
-            while not go.exists():
-                await asyncio.sleep(0.05)
-            await asyncio.sleep(jitter.uniform(0, interval))  # learners do not start in step
-            deadline = time.monotonic() + seconds
-            n = 0
-            while time.monotonic() < deadline:
-                block, expected = blocks[n % 2]
-                app.screen.query_one(BlockEditor).load_text(block)
-                before = app.screen.latest  # type: ignore[attr-defined]
-                started = time.monotonic()
-                await pilot.press("r")
-                await pilot.pause()
-                await app.workers.wait_for_complete()
-                await pilot.pause()  # the verdict reaches the screen
-                latency = time.monotonic() - started
-                result = app.screen.latest  # type: ignore[attr-defined]
-                if result is before:
-                    raise SystemExit("a run ended without a verdict")
-                print(json.dumps({"latency_s": round(latency, 4), "status": result.status.value, "expected": expected,
-                                  "runner": result.evidence.get("runner")}), flush=True)
-                n += 1
-                await asyncio.sleep(max(0.0, jitter.uniform(0.5, 1.5) * interval - latency))
-            await pilot.press("q")
-
-    asyncio.run(session())
-
-
-if __name__ == "__main__":
-    saves_dir, learner_name, duration, every, go_file = sys.argv[1:6]
-    learner(saves_dir, learner_name, float(duration), float(every), Path(go_file))
