@@ -26,8 +26,9 @@ def tutor(*arguments: str) -> subprocess.CompletedProcess[str]:
 def every_answer(lesson: Lesson, block: Path) -> dict[tuple[str, bool], subprocess.CompletedProcess[str]]:
     """Each command, as text and as JSON; two at a time, as the machine has two cores."""
     runs = [(command, as_json) for command in COMMANDS for as_json in (False, True)]
+    limit = ["--timeout", "120"]  # a busy machine must not turn a slow cold start into a "timeout" here
     with ThreadPoolExecutor(max_workers=2) as pool:
-        answers = pool.map(lambda run: tutor(run[0], lesson.id, str(block), *(["--json"] if run[1] else [])), runs)
+        answers = pool.map(lambda run: tutor(run[0], lesson.id, str(block), *limit, *(["--json"] if run[1] else [])), runs)
         return dict(zip(runs, answers))
 
 

@@ -22,7 +22,9 @@ from tutor.core.processes import become_subreaper, kill_orphans, make_undumpable
 
 # Variables a run may see; everything else (tokens, agent sockets, the tutor's own
 # settings) stays out of the learner's process.
-_ENV_KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TMPDIR", "USER", "LOGNAME")
+# ATEN_CPU_CAPABILITY picks torch's CPU kernels: `validate` proves claims under `default` too.
+_ENV_KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TMPDIR", "USER", "LOGNAME",
+             "ATEN_CPU_CAPABILITY")
 STOP_GRACE_S = 2.0  # time the supervisor gets to end the run's processes after SIGTERM
 
 

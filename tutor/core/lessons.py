@@ -5,8 +5,9 @@ Reading files lives in `course.py`; this module only says what a lesson is.
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
@@ -83,6 +84,51 @@ class ExpectedDiagnosis(Frozen):
     version_expected: int | None = None
 
 
+class Bound(Frozen):
+    """A claim about a measured number that holds on any CPU, thread count and seed: a
+    range, or a ratio to the control's value of the same measure (`control_<name>`).
+
+    Float results change with the CPU's kernels, the thread count and the seed, so a
+    lesson never claims a measured number exactly."""
+
+    min: float | None = None
+    max: float | None = None
+    min_times_control: float | None = None  # at least this many times the control's value
+    max_times_control: float | None = None  # at most this many times the control's value
+
+    @model_validator(mode="after")
+    def _bounds_something(self) -> Bound:
+        if all(limit is None for limit in (self.min, self.max, self.min_times_control, self.max_times_control)):
+            raise ValueError("a bound needs min, max, min_times_control or max_times_control")
+        return self
+
+    def problem(self, value: object, control: object) -> str | None:
+        """What is wrong with `value`, the control's value of the same measure beside it; None if it holds."""
+        if not _is_number(value):
+            return f"is {value!r}, expected a number"
+        if self.min is not None and value < self.min:
+            return f"is {value:g}, expected at least {self.min:g}"
+        if self.max is not None and value > self.max:
+            return f"is {value:g}, expected at most {self.max:g}"
+        if self.min_times_control is None and self.max_times_control is None:
+            return None
+        if not _is_number(control):
+            return f"is {value:g}, and the control has no value to compare with ({control!r})"
+        if self.min_times_control is not None and value < self.min_times_control * control:
+            return f"is {value:g}, expected at least {self.min_times_control:g} x the control's {control:g}"
+        if self.max_times_control is not None and value > self.max_times_control * control:
+            return f"is {value:g}, expected at most {self.max_times_control:g} x the control's {control:g}"
+        return None
+
+
+def _is_number(value: object) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# An exact fact (a count, a flag, parameter names) or a bound on a measured number.
+EvidenceClaim = Bound | bool | int | str | list[str]
+
+
 class Expectation(Frozen):
     """What the starter does: an error with its key fields, or a silent symptom."""
 
@@ -90,7 +136,7 @@ class Expectation(Frozen):
     diagnosis: ExpectedDiagnosis | None = None
     missing: list[str] = Field(default_factory=list)  # tensors the control has and the starter lacks
     differ: list[str] = Field(default_factory=list)  # tensors whose values differ from the control's
-    evidence: dict[str, Any] = Field(default_factory=dict)  # scenario facts, e.g. {"causal_leak": true}
+    evidence: dict[str, EvidenceClaim] = Field(default_factory=dict)  # scenario facts, e.g. {"causal_leak": true}
 
     @model_validator(mode="after")
     def _says_something(self) -> Expectation:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from tutor.core.i18n import available_languages
-from tutor.core.lessons import Expectation, Lesson, Text
+from tutor.core.lessons import Bound, Expectation, Lesson, Text
 from tutor.core.results import RunResult, Status
 from tutor.core.runner import RunLimits, run_block
 from tutor.core.warm import RunnerSession
@@ -31,10 +31,11 @@ def course_runner(session: RunnerSession) -> Runner:
     return lambda lesson, block: run_block(lesson, block, limits=VALIDATE_LIMITS, session=session)
 
 
-def validate_course(lessons: list[Lesson]) -> list[Claim]:
+def validate_course(lessons: list[Lesson], seeds: Sequence[int | None] = (None,),
+                    threads: Sequence[int] = (1,)) -> list[Claim]:
     """`minigpt-tutor validate`: every run forked from one warm runner."""
     with RunnerSession(optimizers=True) as session:
-        return validate(lessons, course_runner(session))
+        return validate(lessons, course_runner(session), seeds=seeds, threads=threads)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,15 @@ class Claim:
     name: str  # "starter", "fix", "also_correct[0]", "wrong_fixes[1]"
     ok: bool
     detail: str  # what the run said, and what was wrong with it
+    seed: int | None = None  # the lesson's own seed when None
+    threads: int = 1
+
+
+def varied(lesson: Lesson, seed: int | None, threads: int) -> Lesson:
+    """The lesson with its check run at another seed and thread count: float results
+    change with both, and a claim must hold for all of them."""
+    settings = {**lesson.check.settings, "threads": threads, **({} if seed is None else {"seed": seed})}
+    return lesson.model_copy(update={"check": lesson.check.model_copy(update={"settings": settings})})
 
 
 _FENCED = re.compile(r"```.*?```", re.DOTALL)
@@ -103,8 +113,13 @@ def mismatches(result: RunResult, expect: Expectation) -> list[str]:
     problems += [f"{name} is not missing" for name in expect.missing if name not in missing]
     problems += [f"{name} does not differ" for name in expect.differ if name not in differ]
     for key, wanted in expect.evidence.items():
-        if result.evidence.get(key) != wanted:
-            problems.append(f"evidence {key} is {result.evidence.get(key)!r}, expected {wanted!r}")
+        found = result.evidence.get(key)
+        if isinstance(wanted, Bound):
+            problem = wanted.problem(found, result.evidence.get(f"control_{key}"))
+            if problem:
+                problems.append(f"evidence {key} {problem}")
+        elif found != wanted:
+            problems.append(f"evidence {key} is {found!r}, expected {wanted!r}")
     return problems
 
 
@@ -125,22 +140,25 @@ def claims_of(lesson: Lesson) -> Iterator[tuple[str, str, Callable[[RunResult], 
         yield f"wrong_fixes[{index}]", wrong.code, judge
 
 
-def validate(lessons: list[Lesson], run: Runner, workers: int = 2) -> list[Claim]:
-    """Check every lesson's translations, then run every claim; runs are subprocesses, so threads suffice."""
+def validate(lessons: list[Lesson], run: Runner, workers: int = 2, seeds: Sequence[int | None] = (None,),
+             threads: Sequence[int] = (1,)) -> list[Claim]:
+    """Check every lesson's translations, then run every claim at every seed and thread
+    count; runs are subprocesses, so threads suffice."""
     languages = available_languages()
     text_claims = []
     for lesson in lessons:
         problems = translation_problems(lesson, languages)
         detail = "; ".join(problems) if problems else f"written in {', '.join(languages)}"
         text_claims.append(Claim(lesson.id, "translations", not problems, detail))
-    jobs = [(lesson, name, block, judge) for lesson in lessons for name, block, judge in claims_of(lesson)]
+    jobs = [(varied(lesson, seed, count), seed, count, name, block, judge) for lesson in lessons
+            for seed in seeds for count in threads for name, block, judge in claims_of(lesson)]
 
-    def one(job: tuple[Lesson, str, str, Callable[[RunResult], list[str]]]) -> Claim:
-        lesson, name, block, judge = job
+    def one(job: tuple[Lesson, int | None, int, str, str, Callable[[RunResult], list[str]]]) -> Claim:
+        lesson, seed, count, name, block, judge = job
         result = run(lesson, block)
         problems = judge(result)
         detail = "; ".join(problems) if problems else f"{result.status.value}: {result.message}"
-        return Claim(lesson.id, name, not problems, detail)
+        return Claim(lesson.id, name, not problems, detail, seed, count)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return text_claims + list(pool.map(one, jobs))

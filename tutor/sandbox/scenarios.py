@@ -30,7 +30,9 @@ class UnknownJob(Exception):
 
 def observe(job: Job, code: CodeType | None) -> bytes:
     """The control's result (no `code`), or the learner's block's, framed for the pipe."""
-    torch.set_num_threads(1)  # the tiny model gains nothing from threads, and forks stay safe
+    # The tiny model gains nothing from threads, and forks stay safe; `validate` also proves
+    # every claim with 2 threads, as float sums group differently then.
+    torch.set_num_threads(job.settings.get("threads", 1))
     cap_torch_threads(torch)
     try:
         run, target = resolve(job)
