@@ -102,3 +102,13 @@ def test_cross_entropy_over_the_wrong_axis_runs_silently_when_the_sizes_line_up(
     right = F.cross_entropy(logits.view(-1, 8), targets.view(-1))
     assert not torch.allclose(wrong_axis, right)
     assert torch.allclose(F.cross_entropy(logits.transpose(1, 2), targets), right)
+
+
+def test_q_after_split_is_not_contiguous_yet_its_last_dimension_views_into_heads() -> None:
+    """Lesson 9's safe note: the view works because it splits only the stride-1 dimension."""
+    config = GPTConfig(block_size=8, vocab_size=59, n_layer=1, n_head=4, n_embd=64)
+    attention = CausalSelfAttention(config)
+    q, _, _ = attention.c_attn(torch.randn(1, 8, 64)).split(64, dim=2)
+    assert not q.is_contiguous() and q.stride() == (1536, 192, 1)
+    heads = q.view(1, 8, 4, 16)
+    assert heads.stride() == (1536, 192, 16, 1)

@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from minigpt.model import CausalSelfAttention, GPTConfig
 from tutor.core.course import Course
 from tutor.core.results import Status
-from tutor.core.runner import run_block
+from tutor.core.runner import RunLimits, run_block
+from tutor.core.validate import varied
 
 SILENT_LESSONS = ["missing-causal-mask", "softmax-wrong-dim"]
 FUTURE = torch.triu(torch.ones(8, 8, dtype=torch.bool), diagonal=1)  # (T, T): key j after query i
@@ -22,14 +23,18 @@ def masked_scores(seed: int = 0) -> torch.Tensor:
     return scores.masked_fill(FUTURE, float("-inf"))
 
 
+@pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("lesson_id", SILENT_LESSONS)
-def test_the_starter_raises_nothing_and_beats_the_honest_floor_of_random_tokens(course: Course, lesson_id: str) -> None:
-    lesson = course.get(lesson_id)
-    result = run_block(lesson, lesson.code.starter)
-    floor = math.log(lesson.check.settings["vocab_size"])  # ln 8 = 2.08
+def test_the_starter_raises_nothing_and_beats_the_honest_floor_of_random_tokens(course: Course, lesson_id: str,
+                                                                                  seed: int) -> None:
+    lesson = varied(course.get(lesson_id), seed, 1)
+    result = run_block(lesson, lesson.code.starter, limits=RunLimits(timeout_s=120))
+    floor = math.log(lesson.check.settings["vocab_size"])  # ln 8 ≈ 2.08
     assert (result.status, result.diagnosis) == (Status.FAILED, None)
     assert abs(result.evidence["control_final_loss"] - floor) < 0.05  # the control stays at the floor
-    assert result.evidence["final_loss"] < floor - 0.2
+    assert result.evidence["final_loss"] < floor  # both lessons: below the floor
+    if lesson_id == "missing-causal-mask":  # "about 0.3": far below
+        assert result.evidence["final_loss"] < 0.25 * result.evidence["control_final_loss"]
     assert result.evidence["causal_leak"] is True and result.evidence["control_causal_leak"] is False
 
 

@@ -10,6 +10,7 @@ import torch
 from tutor.core.lessons import Lesson
 from tutor.core.results import RunResult
 from tutor.core.runner import RunLimits, run_block
+from tutor.core.validate import varied
 
 PATIENT = RunLimits(timeout_s=120)  # a shared machine: slow is not broken
 
@@ -18,18 +19,18 @@ def run(lesson: Lesson, block: str) -> RunResult:
     return run_block(lesson, block, limits=PATIENT)
 
 
-@pytest.fixture(scope="module")
-def piled_up(course) -> RunResult:
-    """The forgotten-zero_grad starter, run once for the tests below."""
-    lesson = course.get("forgotten-zero-grad")
+@pytest.fixture(scope="module", params=range(5), ids=lambda seed: f"seed {seed}")
+def piled_up(course, request) -> RunResult:
+    """The forgotten-zero_grad starter at seeds 0 to 4, each run once for the tests below."""
+    lesson = varied(course.get("forgotten-zero-grad"), request.param, 1)
     return run(lesson, lesson.code.starter)
 
 
-def test_the_loss_passes_1000_at_step_8_and_is_nan_from_step_25(piled_up) -> None:
+def test_the_loss_passes_1000_within_a_dozen_steps_and_is_nan_before_step_40(piled_up) -> None:
     losses = piled_up.evidence["losses"]
-    assert max(loss for loss in losses[:7] if loss is not None) < 1000 < losses[7]
+    assert max(loss for loss in losses[:12] if loss is not None) > 1000
     first_nan = next(index for index, loss in enumerate(losses) if loss is None)
-    assert first_nan == 24  # step 25, counting from 1
+    assert 12 <= first_nan < 40  # "around step 20 to 25", counting from 1, depending on the CPU and seed
     assert all(loss is None for loss in losses[first_nan:])
 
 

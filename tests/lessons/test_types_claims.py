@@ -67,3 +67,18 @@ def test_feeding_the_whole_sequence_is_safe_up_to_block_size(course: Course, new
     assert result.status is status
     if status is Status.FAILED:
         assert result.diagnosis is not None and result.diagnosis.kind is DiagnosisKind.INDEX_ERROR
+
+
+def test_cross_entropy_takes_long_or_byte_targets_and_the_embedding_refuses_byte() -> None:
+    """Lesson 12's safe note: `torch.long` is the one type both the embedding and the loss take."""
+    logits = torch.randn(6, 59)
+    targets = torch.randint(0, 59, (6,))
+    by_long = torch.nn.functional.cross_entropy(logits, targets)
+    by_byte = torch.nn.functional.cross_entropy(logits, targets.to(torch.uint8))
+    assert torch.equal(by_long, by_byte)
+    with pytest.raises(RuntimeError, match="Long or Byte, but got Int"):
+        torch.nn.functional.cross_entropy(logits, targets.int())
+    table = torch.nn.Embedding(59, 4)
+    table(targets.int())  # Int indices are fine for the embedding
+    with pytest.raises(RuntimeError, match="Long, Int; but got torch.ByteTensor"):
+        table(targets.to(torch.uint8))

@@ -1,0 +1,31 @@
+"""Every claim of the course holds at seeds 0 to 4, with 1 and 2 threads, on torch's
+portable CPU kernels (`ATEN_CPU_CAPABILITY=default`) as well as this CPU's own: float
+results change with all three, so a lesson claims ranges and relations, never one
+machine's digits."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.timeout(3600)
+@pytest.mark.parametrize("capability", ["native", "default"])
+def test_validate_passes_at_every_seed_thread_count_and_capability(capability: str) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "ATEN_CPU_CAPABILITY"}
+    if capability != "native":
+        env["ATEN_CPU_CAPABILITY"] = capability
+    ran = subprocess.run([sys.executable, "-m", "tutor", "validate", "--json", "--seeds", "0-4", "--threads", "1,2"],
+                         capture_output=True, text=True, env=env)
+    report = json.loads(ran.stdout)
+    assert (report["capability"], report["seeds"], report["threads"]) == (capability, [0, 1, 2, 3, 4], [1, 2])
+    failed = [f"{c['lesson']} {c['name']} (seed {c['seed']}, {c['threads']} threads): {c['detail']}"
+              for c in report["claims"] if not c["ok"]]
+    assert not failed, "\n".join(failed)
+    assert report["ok"] and ran.returncode == 0
+    runs = {(c["seed"], c["threads"]) for c in report["claims"] if c["name"] == "fix"}
+    assert runs == {(seed, threads) for seed in range(5) for threads in (1, 2)}
