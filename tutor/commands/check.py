@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from tutor.commands.common import add_block_arguments, run_learner_block
+from tutor.core.symptoms import recognised_wrong_fix
 from tutor.present.console import console_for
 from tutor.present.diagnosis import result_panel
 
@@ -19,9 +21,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    _, result, lang = run_learner_block(args, detect_anomaly=args.detect_anomaly)
+    lesson, result, lang = run_learner_block(args, detect_anomaly=args.detect_anomaly)
+    wrong = recognised_wrong_fix(lesson, result)
     if args.json:
-        print(result.contract_json())
+        contract = json.loads(result.contract_json())
+        contract["wrong_fix"] = None if wrong is None else {"index": lesson.wrong_fixes.index(wrong),
+                                                             "why": wrong.why.get(lang)}
+        print(json.dumps(contract, ensure_ascii=False))
     else:
-        console_for().print(result_panel(result, lang))
+        console_for().print(result_panel(result, lang, None if wrong is None else wrong.why.get(lang)))
     return 0 if result.passed else 1

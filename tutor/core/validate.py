@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from tutor.core.i18n import available_languages
-from tutor.core.lessons import Bound, Expectation, Lesson, Text
+from tutor.core.lessons import Lesson, Text, WrongFix
+from tutor.core.symptoms import mismatches, recognised_wrong_fix
 from tutor.core.results import RunResult, Status
 from tutor.core.runner import RunLimits, run_block
 from tutor.core.warm import RunnerSession
@@ -97,45 +98,29 @@ def translation_problems(lesson: Lesson, languages: list[str]) -> list[str]:
     return problems
 
 
-def mismatches(result: RunResult, expect: Expectation) -> list[str]:
-    """How `result` departs from what the lesson declares; empty when it matches."""
-    problems = []
-    if result.status.value != expect.status.value:
-        problems.append(f"status is {result.status.value}, expected {expect.status.value}")
-    if expect.diagnosis is not None:
-        found = result.diagnosis.model_dump() if result.diagnosis else {}
-        for field, wanted in expect.diagnosis.model_dump(exclude_none=True).items():
-            got = found.get(field)
-            if got != wanted:
-                problems.append(f"diagnosis.{field} is {got!r}, expected {wanted!r}")
-    missing = {c.name for c in result.gradients if c.missing}
-    differ = {c.name for c in result.gradients if not c.matches and not c.missing}
-    problems += [f"{name} is not missing" for name in expect.missing if name not in missing]
-    problems += [f"{name} does not differ" for name in expect.differ if name not in differ]
-    for key, wanted in expect.evidence.items():
-        found = result.evidence.get(key)
-        if isinstance(wanted, Bound):
-            problem = wanted.problem(found, result.evidence.get(f"control_{key}"))
-            if problem:
-                problems.append(f"evidence {key} {problem}")
-        elif found != wanted:
-            problems.append(f"evidence {key} is {found!r}, expected {wanted!r}")
-    return problems
-
-
 def claims_of(lesson: Lesson) -> Iterator[tuple[str, str, Callable[[RunResult], list[str]]]]:
     """(name, block, judge) for every claim; a judge returns what is wrong."""
-    yield "starter", lesson.code.starter, lambda r: mismatches(r, lesson.expect)
+    def starter(r: RunResult) -> list[str]:
+        known = recognised_wrong_fix(lesson, r)
+        return mismatches(r, lesson.expect) + ([] if known is None else ["the starter is taken for a wrong fix"])
+
+    yield "starter", lesson.code.starter, starter
     for index, block in enumerate([lesson.code.fix, *lesson.code.also_correct]):
         name = "fix" if index == 0 else f"also_correct[{index - 1}]"
         yield name, block, lambda r: [] if r.passed else [f"{r.status.value}: {r.message}"]
     for index, wrong in enumerate(lesson.wrong_fixes):
-        expect = wrong.expect
 
-        def judge(r: RunResult, expect: Expectation | None = expect) -> list[str]:
+        def judge(r: RunResult, wrong: WrongFix = wrong) -> list[str]:
             if r.status is not Status.FAILED:
                 return [f"a wrong fix must fail, but it is {r.status.value}: {r.message}"]
-            return mismatches(r, expect) if expect else []
+            if wrong.expect is None:
+                return []
+            problems = mismatches(r, wrong.expect)
+            # The learner who writes it is told why it is wrong, unless its run shows the starter's symptom.
+            distinct = wrong.expect != lesson.expect and mismatches(r, lesson.expect)
+            if not problems and distinct and recognised_wrong_fix(lesson, r) is not wrong:
+                problems.append("its run is not recognised as this wrong fix")
+            return problems
 
         yield f"wrong_fixes[{index}]", wrong.code, judge
 

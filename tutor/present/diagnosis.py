@@ -63,10 +63,18 @@ def gradients_table(comparisons: list[TensorComparison], language: str) -> Rende
     return table
 
 
-def result_panel(result: RunResult, language: str) -> Panel:
-    """The command line's verdict: the message, the card, the tensors that differ, the time taken."""
+def known_wrong_fix(why: str, language: str) -> Text:
+    """A run that behaves like a wrong fix the lesson lists: why that fix is wrong."""
+    return Text.assemble((tr("verdict.known_wrong_fix", language), "bold yellow"), " ", why)
+
+
+def result_panel(result: RunResult, language: str, wrong_fix_why: str | None = None) -> Panel:
+    """The command line's verdict: the message, a known wrong fix's why, the card, the
+    tensors that differ, the time taken."""
     message = message_in(result, language)
     parts: list[RenderableType] = [Text(message)]
+    if wrong_fix_why is not None:
+        parts += [Text(""), known_wrong_fix(wrong_fix_why, language)]
     if result.diagnosis is not None:
         parts += [Text(""), diagnosis_card(result.diagnosis, language, message)]
     gradients = gradients_table(result.gradients, language)

@@ -10,6 +10,7 @@ from textual.widgets import Markdown, Static
 from tutor.core.i18n import tr
 from tutor.core.lessons import Lesson
 from tutor.core.results import RunResult
+from tutor.core.symptoms import recognised_wrong_fix
 from tutor.core.verdict import message_in
 
 RUNG_NAMES = ("mild", "medium", "direct")
@@ -39,7 +40,10 @@ class HintPanel(VerticalScroll, can_focus=True):
         else:
             self.border_title = tr("ui.hints.title", language)
         children: list[Widget] = []
-        if latest is not None and moved_on(lesson, latest):
+        known = None if latest is None else recognised_wrong_fix(lesson, latest)
+        if known is not None:  # the result pane says why; the hints still lead to the fix
+            children.append(Static(Text(tr("ui.hints.known_wrong_fix", language)), classes="moved-on"))
+        elif latest is not None and moved_on(lesson, latest):
             what = tr(f"kind.{latest.diagnosis.kind.value}", language) if latest.diagnosis else message_in(latest, language)
             children.append(Static(Text(tr("ui.hints.moved_on", language, what=what)), classes="moved-on"))
         for number, text in enumerate(rungs[:rung], start=1):

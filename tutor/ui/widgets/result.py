@@ -13,8 +13,9 @@ from textual.widgets import Collapsible, LoadingIndicator, Markdown, Static
 from tutor.core.i18n import tr
 from tutor.core.lessons import Lesson
 from tutor.core.results import RunResult
+from tutor.core.symptoms import recognised_wrong_fix
 from tutor.core.verdict import message_in
-from tutor.present.diagnosis import diagnosis_card, gradients_table
+from tutor.present.diagnosis import diagnosis_card, gradients_table, known_wrong_fix
 
 # Raw output is folded and can reach the runner's cap; the tail is what explains a failure.
 _RAW_LINES_SHOWN = 200
@@ -82,6 +83,9 @@ def _verdict(view: ResultView, result: RunResult, language: str) -> list[Widget]
     message = message_in(result, language)
     headline = Text.assemble((f"{mark} {status}: ", "bold"), message)
     widgets: list[Widget] = [Static(headline, classes=f"verdict {'-passed' if result.passed else '-failed'}")]
+    known = recognised_wrong_fix(view.lesson, result)
+    if known is not None:
+        widgets.append(Static(known_wrong_fix(known.why.get(language), language), classes="known-wrong-fix"))
     if result.diagnosis is not None:
         widgets.append(Static(diagnosis_card(result.diagnosis, language, message), classes="card"))
     wrong = gradients_table(result.gradients, language)
