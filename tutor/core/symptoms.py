@@ -37,13 +37,20 @@ def mismatches(result: RunResult, expect: Expectation) -> list[str]:
 
 
 def recognised_wrong_fix(lesson: Lesson, result: RunResult) -> WrongFix | None:
-    """The first listed wrong fix whose declared symptom this run shows.
+    """The listed wrong fix whose declared symptom this run shows, the most specific first.
 
     A run that shows the starter's own symptom is the starter's, and a wrong fix declared
     with exactly the starter's symptom cannot be told apart from it: neither is named."""
     if result.passed or not mismatches(result, lesson.expect):
         return None
-    for wrong in lesson.wrong_fixes:
-        if wrong.expect is not None and wrong.expect != lesson.expect and not mismatches(result, wrong.expect):
-            return wrong
-    return None
+    shown = [wrong for wrong in lesson.wrong_fixes
+             if wrong.expect is not None and wrong.expect != lesson.expect and not mismatches(result, wrong.expect)]
+    return max(shown, key=lambda wrong: _specificity(wrong.expect), default=None)
+
+
+def _specificity(expect: Expectation | None) -> int:
+    """How many facts a declared symptom pins down: the more, the surer a match."""
+    if expect is None:
+        return 0
+    fields = expect.diagnosis.model_dump(exclude_none=True) if expect.diagnosis else {}
+    return len(fields) + len(expect.missing) + len(expect.differ) + len(expect.evidence)

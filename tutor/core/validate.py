@@ -116,10 +116,11 @@ def claims_of(lesson: Lesson) -> Iterator[tuple[str, str, Callable[[RunResult], 
             if wrong.expect is None:
                 return []
             problems = mismatches(r, wrong.expect)
-            # The learner who writes it is told why it is wrong, unless its run shows the starter's symptom.
+            # The learner who writes it is told why a wrong fix is wrong (this one's, or that of one
+            # declared with the same symptom or a more specific one), unless it shows the starter's symptom.
             distinct = wrong.expect != lesson.expect and mismatches(r, lesson.expect)
-            if not problems and distinct and recognised_wrong_fix(lesson, r) is not wrong:
-                problems.append("its run is not recognised as this wrong fix")
+            if not problems and distinct and recognised_wrong_fix(lesson, r) is None:
+                problems.append("its run is not recognised as a wrong fix")
             return problems
 
         yield f"wrong_fixes[{index}]", wrong.code, judge
