@@ -11,7 +11,7 @@ from tests.lessons.quoting import assert_symptom_quotes_torch
 from tutor.core.course import Course
 from tutor.core.lessons import Lesson
 from tutor.core.results import DiagnosisKind, Status
-from tutor.core.runner import run_block
+from tutor.core.runner import RunLimits, run_block
 
 TYPES_LESSONS = ["float-token-ids", "generate-past-block-size"]
 
@@ -35,9 +35,10 @@ def test_an_untyped_buffer_is_float32_and_assignment_converts_silently() -> None
     assert torch.tensor(2**24 + 1, dtype=torch.float32).long().item() != 2**24 + 1  # past 2**24 ids are lost
 
 
-def test_the_embedding_takes_long_or_int_and_the_loss_only_long(course: Course) -> None:
+def test_the_embedding_takes_long_or_int_and_the_loss_long_or_byte(course: Course) -> None:
     lesson = course.get("float-token-ids")
-    messages = [run_block(lesson, wrong.code).diagnosis for wrong in lesson.wrong_fixes]
+    patient = RunLimits(timeout_s=120)  # a busy machine must not turn a slow run into a timeout here
+    messages = [run_block(lesson, wrong.code, limits=patient).diagnosis for wrong in lesson.wrong_fixes]
     assert all(m is not None for m in messages)
     only_x, int32, byte = (m.message for m in messages)  # type: ignore[union-attr]
     assert only_x == "expected target dtype to be Long or Byte, but got Float"
