@@ -1,7 +1,9 @@
 """`minigpt-tutor`: the tutor with no arguments, a sub-command otherwise.
 
-Each sub-command lives in `tutor/commands/<name>.py` with `register(subparsers)`;
-none of them imports torch or textual unless it needs to.
+Each sub-command lives in `tutor/commands/<name>.py` with `register(subparsers)` and a
+handler that takes the parsed arguments and the resolved `Settings`; none of them imports
+torch or textual. The root options (`--lang`, `--learner`, `--saves-dir`, `--lessons-dir`)
+may stand before or after the command.
 """
 
 from __future__ import annotations
@@ -20,9 +22,23 @@ from tutor.commands import bench
 from tutor.commands import explain, run
 from tutor.commands.common import CommandError
 from tutor.core.crashlog import write_crash_log
+from tutor.core.learners import LearnerNameError
+from tutor.core.settings import Settings, error_language
 from tutor.present.console import console_for, print_error
 
 COMMANDS = (lessons, check, diagnose, explain, run, validate, progress, report, graph, compare, experiment, bench)
+
+
+def add_root_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("--lang", default=default,
+                        help="language of the tutor's text: en or es (default: the learner's last choice, then "
+                        "MINIGPT_TUTOR_LANG, then the locale)")
+    parser.add_argument("--learner", metavar="NAME", default=default,
+                        help="whose progress to use (default: MINIGPT_TUTOR_LEARNER, then the login name)")
+    parser.add_argument("--saves-dir", metavar="DIR", default=default,
+                        help="folder of progress files (default: MINIGPT_TUTOR_SAVES, then saves/ in a checkout)")
+    parser.add_argument("--lessons-dir", metavar="DIR", default=default,
+                        help="folder of lesson files (default: MINIGPT_TUTOR_LESSONS, then the shipped course)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,25 +46,33 @@ def build_parser() -> argparse.ArgumentParser:
         prog="minigpt-tutor",
         description="A terminal tutor that teaches PyTorch by breaking a small GPT on purpose.",
     )
-    parser.add_argument("--lang", help="language of the tutor's text: en or es (default: MINIGPT_TUTOR_LANG, then the locale)")
-    parser.add_argument("--learner", metavar="NAME", help="whose progress to use (default: MINIGPT_TUTOR_LEARNER, then the login name)")
-    parser.add_argument("--saves-dir", metavar="DIR", help="folder of progress files (default: MINIGPT_TUTOR_SAVES, then saves/ in a checkout)")
+    add_root_options(parser, None)
     parser.add_argument("--lesson", metavar="ID", help="open this lesson directly")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.register(subparsers)
+    for subparser in subparsers.choices.values():
+        add_root_options(subparser, argparse.SUPPRESS)  # after the command, a root option overrides one before it
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.resolve(learner=args.learner, saves_dir=args.saves_dir, language=args.lang,
+                                    lessons=args.lessons_dir)
+    except LearnerNameError as error:
+        print_error(error.explain(error_language(args.lang)))
+        return 2
+    except ValueError as error:  # an unknown language
+        print_error(str(error))
+        return 2
     if args.command is None:
         from tutor.ui.app import run_tutor  # textual is imported only for the tutor itself
 
-        return run_tutor(args)
+        return run_tutor(settings, args.lesson)
     try:
-        return args.handler(args)
+        return args.handler(args, settings)
     except CommandError as error:
         print_error(str(error))
         return 2

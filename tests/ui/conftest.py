@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tutor.core.locations import LESSONS_ENV, lessons_dir
+from tutor.core.locations import lessons_dir
+from tutor.core.settings import Settings
 from tutor.ui.app import TutorApp, build_app
 
 LEARNER = "ada"
@@ -20,12 +20,11 @@ AppFactory = Callable[..., TutorApp]
 
 
 @pytest.fixture
-def course_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def course_dir(tmp_path: Path) -> Path:
     """A course of the first lesson only, so screens do not change as lessons are added."""
     folder = tmp_path / "lessons"
     folder.mkdir()
     shutil.copy(SHIPPED_LESSONS / FIRST_LESSON_FILE, folder / FIRST_LESSON_FILE)
-    monkeypatch.setenv(LESSONS_ENV, str(folder))
     return folder
 
 
@@ -39,7 +38,7 @@ def make_app(course_dir: Path, saves_dir: Path) -> AppFactory:
     """The app as `minigpt-tutor` builds it from its root options."""
 
     def make(lang: str | None = "en", lesson: str | None = None) -> TutorApp:
-        args = argparse.Namespace(learner=LEARNER, saves_dir=str(saves_dir), lesson=lesson, lang=lang)
-        return build_app(args)
+        settings = Settings.resolve(learner=LEARNER, saves_dir=str(saves_dir), language=lang, lessons=str(course_dir))
+        return build_app(settings, lesson)
 
     return make

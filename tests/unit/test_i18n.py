@@ -6,7 +6,8 @@ import string
 
 import pytest
 
-from tutor.core.i18n import available_languages, catalogue, choose_language, tr
+from tutor.core.i18n import available_languages, catalogue, tr
+from tutor.core.settings import choose_language
 
 
 def placeholders(text: str) -> set[str]:

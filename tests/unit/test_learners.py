@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tutor.core import learners
-from tutor.core.learners import LearnerNameError, resolve_learner, resolve_saves_dir, validate_learner_name
+from tutor.core import settings as tutor_settings
+from tutor.core.learners import LearnerNameError, validate_learner_name
+from tutor.core.settings import resolve_learner, resolve_saves_dir
 from tutor.core.locations import checkout_dir
 from tutor.core.progress import ProgressStore, save_path
 
@@ -111,7 +112,7 @@ def test_saves_folder_comes_from_the_option_then_the_environment_then_the_checko
 
 def test_outside_a_checkout_saves_go_to_the_user_data_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # An installed wheel has no checkout; this machine only has the editable install.
-    monkeypatch.setattr(learners, "checkout_dir", lambda: None)
+    monkeypatch.setattr(tutor_settings, "checkout_dir", lambda: None)
     assert resolve_saves_dir(None, {"XDG_DATA_HOME": str(tmp_path)}) == tmp_path / "minigpt-tutor" / "saves"
     assert resolve_saves_dir(None, {"HOME": str(tmp_path)}) == tmp_path / ".local/share/minigpt-tutor/saves"
 

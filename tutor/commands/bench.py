@@ -20,10 +20,11 @@ from pathlib import Path
 
 from rich.table import Table
 
-from tutor.commands.common import CommandError, language, lesson
+from tutor.commands.common import CommandError, lesson
 from tutor.core.i18n import tr
 from tutor.core.lessons import Lesson
 from tutor.core.runner import run_block
+from tutor.core.settings import Settings
 from tutor.core.warm import RunnerSession
 from tutor.present.console import console_for
 
@@ -51,12 +52,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.classroom is not None:
-        return run_classroom_bench(args)
+        return run_classroom_bench(args, settings)
     if args.runs < MIN_RUNS:
         raise CommandError(f"--runs must be at least {MIN_RUNS}")
-    chosen = lesson(LESSON)
+    chosen = lesson(settings, LESSON)
     warm, cold = latencies(chosen, args.runs)
     figures: dict[str, object] = {
         "warm_median_s": _round(statistics.median(warm)),
@@ -72,11 +73,11 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(figures))
     else:
-        console_for().print(figures_table(figures, language(args)))
+        console_for().print(figures_table(figures, settings.language))
     return 0
 
 
-def run_classroom_bench(args: argparse.Namespace) -> int:
+def run_classroom_bench(args: argparse.Namespace, settings: Settings) -> int:
     from tutor.bench.classroom import TARGETS, run_classroom
 
     if not 1 <= args.classroom <= 200 or not 1 <= args.seconds <= 3600 or not 0.5 <= args.interval <= 600:
@@ -88,7 +89,7 @@ def run_classroom_bench(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(figures))
         return 0
-    lang = language(args)
+    lang = settings.language
     box = figures["machine"]
     table = Table(title=tr("bench.classroom.title", lang, learners=args.classroom, seconds=f"{args.seconds:g}",
                            interval=f"{args.interval:g}", cpus=box["cpus"], ram=box["ram_gb"]))

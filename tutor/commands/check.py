@@ -6,6 +6,7 @@ import argparse
 import json
 
 from tutor.commands.common import add_block_arguments, run_learner_block
+from tutor.core.settings import Settings
 from tutor.core.symptoms import recognised_wrong_fix
 from tutor.present.console import console_for
 from tutor.present.diagnosis import result_panel
@@ -20,8 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    lesson, result, lang = run_learner_block(args, detect_anomaly=args.detect_anomaly)
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    lang = settings.language
+    lesson, result = run_learner_block(args, settings, detect_anomaly=args.detect_anomaly)
     wrong = recognised_wrong_fix(lesson, result)
     if args.json:
         contract = json.loads(result.contract_json())

@@ -1,4 +1,4 @@
-"""What every sub-command shares: the course, the language, reading inputs."""
+"""What every sub-command shares: the course, running a block, reading inputs."""
 
 from __future__ import annotations
 
@@ -6,30 +6,23 @@ import argparse
 
 from tutor.core.course import Course, load_course
 from tutor.core.files import BLOCK_BYTES, UnreadableFile, read_regular_file
-from tutor.core.i18n import choose_language
 from tutor.core.lessons import Lesson
 from tutor.core.results import RunResult
 from tutor.core.runner import RunLimits, run_block
+from tutor.core.settings import Settings
 
 
 class CommandError(Exception):
     """A usage or input error: printed plainly, exit code 2."""
 
 
-def language(args: argparse.Namespace) -> str:
+def course(settings: Settings) -> Course:
+    return load_course(settings.lessons_dir)
+
+
+def lesson(settings: Settings, lesson_id: str) -> Lesson:
     try:
-        return choose_language(getattr(args, "lang", None))
-    except ValueError as error:
-        raise CommandError(str(error)) from None
-
-
-def course() -> Course:
-    return load_course()
-
-
-def lesson(lesson_id: str) -> Lesson:
-    try:
-        return course().get(lesson_id)
+        return course(settings).get(lesson_id)
     except KeyError as error:
         raise CommandError(error.args[0]) from None
 
@@ -43,17 +36,15 @@ def add_block_arguments(parser: argparse.ArgumentParser, file_help: str, json_he
                         help=f"wall-clock limit in seconds (default {RunLimits.timeout_s:g})")
 
 
-def run_learner_block(args: argparse.Namespace, **options: object) -> tuple[Lesson, RunResult, str]:
+def run_learner_block(args: argparse.Namespace, settings: Settings, **options: object) -> tuple[Lesson, RunResult]:
     """Run FILE for LESSON in the sandbox, as `add_block_arguments` parsed them."""
     try:
         limits = RunLimits(timeout_s=args.timeout)
     except ValueError as error:
         raise CommandError(f"--timeout: {error}") from None
-    chosen = lesson(args.lesson)
+    chosen = lesson(settings, args.lesson)
     block = read_bytes_file(args.file)
-    lang = language(args)
-    result = run_block(chosen, block, limits=limits, language=lang, **options)
-    return chosen, result, lang
+    return chosen, run_block(chosen, block, limits=limits, language=settings.language, **options)
 
 
 def read_bytes_file(path: str) -> bytes:

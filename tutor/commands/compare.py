@@ -13,6 +13,7 @@ import math
 
 from tutor.commands.common import add_block_arguments, run_learner_block
 from tutor.core.i18n import tr
+from tutor.core.settings import Settings
 from tutor.present.compare import comparison_report, loss_curves
 from tutor.present.console import console_for
 from tutor.present.diagnosis import result_panel
@@ -27,8 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    _, result, lang = run_learner_block(args)
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    lang = settings.language
+    _, result = run_learner_block(args, settings)
     if args.json:
         control, yours = loss_curves(result, lang).values()
         print(json.dumps({"lesson": result.lesson, "status": result.status.value, "message": result.message,

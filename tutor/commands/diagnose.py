@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from tutor.commands.common import language, read_bytes_file
+from tutor.commands.common import read_bytes_file
 from tutor.core.diagnose import diagnose
 from tutor.core.results import DiagnosisKind
+from tutor.core.settings import Settings
 from tutor.present.console import console_for
 from tutor.present.diagnosis import diagnosis_card
 
@@ -20,11 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     text = read_bytes_file(args.file).decode("utf-8", "replace")
     diagnosis = diagnose(text)
     if args.json:
         print(diagnosis.model_dump_json())
     else:
-        console_for().print(diagnosis_card(diagnosis, language(args)))
+        console_for().print(diagnosis_card(diagnosis, settings.language))
     return 0 if diagnosis.kind is not DiagnosisKind.UNKNOWN else 1

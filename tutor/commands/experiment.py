@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tutor.commands.common import CommandError, language, lesson, read_bytes_file
+from tutor.commands.common import CommandError, lesson, read_bytes_file
 from tutor.core.diagnose import diagnose
 from tutor.core.experiment import (CHILD_OUTCOME, EXPERIMENT_JOB, KEPT_FILES, LOSSES, OUTCOME, PROGRESS, STDERR,
                                    ChildOutcome,
@@ -28,9 +28,10 @@ from tutor.core.experiment import (CHILD_OUTCOME, EXPERIMENT_JOB, KEPT_FILES, LO
                                    load_experiment)
 from tutor.core.i18n import tr
 from tutor.core.job import BLOCK_FILENAME
-from tutor.core.lessons import Lesson
 from tutor.core.launch import sandbox_environment
+from tutor.core.lessons import Lesson
 from tutor.core.runner import RunLimits, check_timeout
+from tutor.core.settings import Settings
 from tutor.present.compare import comparison_report
 from tutor.present.console import console_for
 from tutor.present.diagnosis import diagnosis_card
@@ -70,19 +71,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.set_defaults(handler=run_grad_compare)
 
 
-def run_experiment(args: argparse.Namespace) -> int:
+def run_experiment(args: argparse.Namespace, settings: Settings) -> int:
     if args.steps < 1:
         raise CommandError("--steps must be at least 1")
     try:
         check_timeout(args.timeout)
     except ValueError as error:
         raise CommandError(f"--timeout: {error}") from None
-    chosen = lesson(args.lesson)
+    chosen = lesson(settings, args.lesson)
     block = variant_block(chosen, args.variant)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CommandError(f"{out}: exists and is not a folder")
-    lang = language(args)
+    lang = settings.language
     job = ExperimentJob(lesson=chosen.id, target=chosen.target, replace_target=block is not None, steps=args.steps,
                         seed=args.seed if args.seed is not None else chosen.check.settings.get("seed", 0),
                         n_layer=chosen.check.settings.get("n_layer", 1), detect_anomaly=args.detect_anomaly,
@@ -206,8 +207,8 @@ def print_outcome(outcome: ExperimentOutcome, out: Path, lang: str) -> None:
     console.print(tr("experiment.saved", lang, folder=str(out)))
 
 
-def run_grad_compare(args: argparse.Namespace) -> int:
-    lang = language(args)
+def run_grad_compare(args: argparse.Namespace, settings: Settings) -> int:
+    lang = settings.language
     try:
         a, b = load_experiment(Path(args.a)), load_experiment(Path(args.b))
     except ExperimentError as error:

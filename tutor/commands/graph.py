@@ -13,6 +13,7 @@ from rich.text import Text
 
 from tutor.commands.common import add_block_arguments, run_learner_block
 from tutor.core.i18n import tr
+from tutor.core.settings import Settings
 from tutor.present.console import console_for
 from tutor.present.graph import graph_tree
 
@@ -29,8 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    _, result, lang = run_learner_block(args, capture_graph=True)
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    lang = settings.language
+    _, result = run_learner_block(args, settings, capture_graph=True)
     graph = result.graph
     if args.json:
         print(json.dumps({"lesson": result.lesson, "status": result.status.value, "message": result.message,

@@ -11,8 +11,9 @@ from rich.rule import Rule
 from rich.syntax import Syntax
 from rich.table import Table
 
-from tutor.commands.common import course, language, lesson
+from tutor.commands.common import course, lesson
 from tutor.core.i18n import tr
+from tutor.core.settings import Settings
 from tutor.present.console import console_for
 
 STORY_SECTIONS = ("symptom", "mechanism", "why", "ladder", "fix", "safe", "not_this")
@@ -31,9 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.set_defaults(handler=run_show)
 
 
-def run_list(args: argparse.Namespace) -> int:
-    lang = language(args)
-    loaded = course()
+def run_list(args: argparse.Namespace, settings: Settings) -> int:
+    lang = settings.language
+    loaded = course(settings)
     if args.json:
         rows = [{"id": l.id, "title": l.title.get(lang), "topic": l.topic, "order": l.order} for l in loaded.lessons]
         print(json.dumps(rows, ensure_ascii=False))
@@ -49,12 +50,12 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_show(args: argparse.Namespace) -> int:
-    chosen = lesson(args.lesson)
+def run_show(args: argparse.Namespace, settings: Settings) -> int:
+    chosen = lesson(settings, args.lesson)
     if args.starter:
         sys.stdout.write(chosen.code.starter)
         return 0
-    lang = language(args)
+    lang = settings.language
     console = console_for()
     console.print(Rule(chosen.title.get(lang)))
     for section in STORY_SECTIONS:

@@ -8,10 +8,10 @@ import sys
 from rich import box
 from rich.table import Table
 
-from tutor.commands.common import CommandError, course, language
+from tutor.commands.common import CommandError, course
 from tutor.core.i18n import tr
-from tutor.core.learners import LearnerNameError, resolve_learner, resolve_saves_dir
 from tutor.core.progress import MAX_HINT_RUNG, LearnerSave, LessonProgress, ProgressStore, SaveError
+from tutor.core.settings import Settings
 from tutor.present.console import console_for, print_notice
 from tutor.present.progress import format_duration, state_width, state_word
 
@@ -19,7 +19,7 @@ from tutor.present.progress import format_duration, state_width, state_word
 def register(subparsers: argparse._SubParsersAction) -> None:
     shown = subparsers.add_parser("progress", help="show your progress, lesson by lesson",
                                   description="Print the learner's saved progress as a table (see --learner and "
-                                  "--saves-dir before the command).")
+                                  "--saves-dir).")
     shown.set_defaults(handler=run_progress)
 
     reset = subparsers.add_parser("reset", help="forget your progress in one lesson, or in all",
@@ -31,15 +31,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     reset.set_defaults(handler=run_reset)
 
 
-def open_store(args: argparse.Namespace, lang: str) -> ProgressStore:
-    """The store of the learner chosen by --learner / --saves-dir (or their defaults)."""
-    try:
-        return ProgressStore(resolve_saves_dir(args.saves_dir), resolve_learner(args.learner), language=lang)
-    except LearnerNameError as error:
-        raise CommandError(error.explain(lang)) from None
+def open_store(settings: Settings) -> ProgressStore:
+    """The store of the learner the settings name."""
+    return ProgressStore(settings.saves_dir, settings.learner, language=settings.language)
 
 
-def progress_table(save: LearnerSave, lang: str) -> Table:
+def progress_table(save: LearnerSave, lesson_ids: list[str], lang: str) -> Table:
     table = Table(title=tr("progress.title", lang, learner=save.learner), title_justify="left",
                   box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column(tr("progress.column.lesson", lang), no_wrap=True)
@@ -47,7 +44,7 @@ def progress_table(save: LearnerSave, lang: str) -> Table:
         table.add_column(tr(f"progress.column.{header}", lang), justify="left" if header == "state" else "right",
                          min_width=state_width(lang) if header == "state" else None, no_wrap=header == "time")
     table.add_column(tr("progress.column.solved_at", lang), no_wrap=True, min_width=10)
-    for lesson_id in course().ordered_ids(save.lessons):
+    for lesson_id in lesson_ids:
         lesson = save.lessons.get(lesson_id, LessonProgress())
         solved = lesson.solved_at.astimezone().strftime("%Y-%m-%d") if lesson.solved_at else "-"
         marker = "▸ " if lesson_id == save.last_lesson else "  "  # the lesson the tutor reopens
@@ -57,9 +54,9 @@ def progress_table(save: LearnerSave, lang: str) -> Table:
     return table
 
 
-def run_progress(args: argparse.Namespace) -> int:
-    lang = language(args)
-    store = open_store(args, lang)
+def run_progress(args: argparse.Namespace, settings: Settings) -> int:
+    lang = settings.language
+    store = open_store(settings)
     try:
         save = store.peek()
     except SaveError as error:
@@ -67,7 +64,7 @@ def run_progress(args: argparse.Namespace) -> int:
     console = console_for()
     for notice in store.notices:
         print_notice(notice)
-    console.print(progress_table(save, lang))
+    console.print(progress_table(save, course(settings).ordered_ids(save.lessons), lang))
     console.print(tr("progress.file", lang, path=str(store.path)))
     return 0
 
@@ -81,14 +78,14 @@ def confirmed(question: str, lang: str) -> bool:
     return answer.strip().lower() in tr("reset.yes_words", lang).split()
 
 
-def run_reset(args: argparse.Namespace) -> int:
-    lang = language(args)
+def run_reset(args: argparse.Namespace, settings: Settings) -> int:
+    lang = settings.language
     if args.all == (args.lesson is not None):
         raise CommandError(tr("reset.usage", lang))
-    store = open_store(args, lang)
+    store = open_store(settings)
     try:
         if args.lesson is not None:
-            known = set(course().ordered_ids(store.peek().lessons))
+            known = set(course(settings).ordered_ids(store.peek().lessons))
             if args.lesson not in known:
                 raise CommandError(tr("reset.unknown_lesson", lang, lesson=args.lesson))
         what = tr("reset.all", lang) if args.all else args.lesson

@@ -11,11 +11,11 @@ import csv
 import json
 import sys
 
-from tutor.commands.common import CommandError, course, language
+from tutor.commands.common import CommandError, course
 from tutor.core.classreport import CSV_FIELDS, as_data, build_report, csv_rows, solves, verify
 from tutor.core.i18n import tr
-from tutor.core.learners import resolve_saves_dir
 from tutor.core.runner import run_block
+from tutor.core.settings import Settings
 from tutor.core.warm import RunnerSession
 from tutor.present.console import console_for
 from tutor.present.report import print_tables
@@ -27,9 +27,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("report", help="the class's progress, for the teacher",
                                    description="Read every learner's save in the saves folder and print learners x "
                                    "lessons and a per-lesson summary.")
-    # SUPPRESS keeps a value given before the command (`minigpt-tutor --saves-dir DIR report`).
-    parser.add_argument("--saves-dir", metavar="DIR", default=argparse.SUPPRESS,
-                        help="the class's saves folder (default: as for the tutor)")
     parser.add_argument("--format", choices=FORMATS, default="table", help="table (default), csv or json")
     parser.add_argument("--verify", action="store_true",
                         help="re-run the block each solve was saved with, in the sandbox, and mark each solve "
@@ -37,10 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    lang = language(args)
-    saves_dir = resolve_saves_dir(args.saves_dir)
-    the_course = course()
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    lang = settings.language
+    saves_dir = settings.saves_dir
+    the_course = course(settings)
     try:
         report = build_report(saves_dir, the_course)
     except FileNotFoundError:

@@ -8,8 +8,9 @@ import os
 
 from rich.table import Table
 
-from tutor.commands.common import course, language
+from tutor.commands.common import course
 from tutor.core.i18n import tr
+from tutor.core.settings import Settings
 from tutor.core.validate import validate_course
 from tutor.present.console import console_for
 
@@ -42,8 +43,8 @@ def number_list(text: str) -> list[int]:
     return numbers
 
 
-def run(args: argparse.Namespace) -> int:
-    loaded = course()
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    loaded = course(settings)
     chosen = [loaded.get(i) for i in args.lessons] if args.lessons else loaded.lessons
     claims = validate_course(chosen, seeds=args.seeds, threads=args.threads)
     problems = [str(p) for p in loaded.problems]
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
                           "seeds": args.seeds, "threads": args.threads,
                           "claims": [c.__dict__ for c in claims]}, ensure_ascii=False))
         return 0 if ok else 1
-    lang = language(args)
+    lang = settings.language
     table = Table(title=tr("validate.title", lang, lessons=len(chosen), claims=len(claims)))
     for header in ("lesson", "claim", "result", "detail"):
         table.add_column(tr(f"validate.{header}", lang))

@@ -1,4 +1,4 @@
-"""Languages: choosing one, and the tutor's own text from the message catalogue.
+"""The tutor's own text: the message catalogue, one file per language (choosing one is in settings.py).
 
 Each language is one file, `tutor/locales/<code>.toml`, of flat `key = "text"`
 pairs with `{placeholders}`. Adding a language means adding a file.
@@ -6,8 +6,6 @@ pairs with `{placeholders}`. Adding a language means adding a file.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING
@@ -18,28 +16,12 @@ if TYPE_CHECKING:
     from tutor.core.results import Wording  # results -> graph -> i18n: no import at run time
 
 DEFAULT_LANGUAGE = "en"
-LANGUAGE_ENV = "MINIGPT_TUTOR_LANG"
 
 
 def available_languages() -> list[str]:
     """Language codes with a catalogue file, English first."""
     codes = sorted(p.name[:-5] for p in files("tutor.locales").iterdir() if p.name.endswith(".toml"))
     return sorted(codes, key=lambda code: code != DEFAULT_LANGUAGE)
-
-
-def choose_language(requested: str | None = None, environ: Mapping[str, str] = os.environ) -> str:
-    """`--lang`, else MINIGPT_TUTOR_LANG, else the locale, else English."""
-    languages = available_languages()
-    for candidate in (requested, environ.get(LANGUAGE_ENV)):
-        if candidate:
-            if candidate not in languages:
-                raise ValueError(f"unknown language {candidate!r}; choose one of: {', '.join(languages)}")
-            return candidate
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        prefix = environ.get(variable, "")[:2].lower()
-        if prefix in languages:
-            return prefix
-    return DEFAULT_LANGUAGE
 
 
 @cache

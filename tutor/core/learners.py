@@ -10,13 +10,9 @@ import os
 import pwd
 import unicodedata
 from collections.abc import Mapping
-from pathlib import Path
 
 from tutor.core.explained import ExplainedError
-from tutor.core.locations import checkout_dir
 
-LEARNER_ENV = "MINIGPT_TUTOR_LEARNER"
-SAVES_ENV = "MINIGPT_TUTOR_SAVES"
 MAX_NAME_CHARS = 64
 # File names are limited to 255 bytes; leave room for the save's suffixes.
 MAX_NAME_BYTES = 200
@@ -56,22 +52,3 @@ def login_name(environ: Mapping[str, str] = os.environ) -> str:
         if environ.get(variable):
             return environ[variable]
     return pwd.getpwuid(os.getuid()).pw_name
-
-
-def resolve_learner(cli_value: str | None, environ: Mapping[str, str] = os.environ) -> str:
-    """`--learner`, else MINIGPT_TUTOR_LEARNER, else the login name; always validated."""
-    if cli_value is not None:
-        return validate_learner_name(cli_value)
-    return validate_learner_name(environ.get(LEARNER_ENV) or login_name(environ))
-
-
-def resolve_saves_dir(cli_value: str | None, environ: Mapping[str, str] = os.environ) -> Path:
-    """`--saves-dir`, else MINIGPT_TUTOR_SAVES, else the checkout's saves/, else the user's data folder."""
-    for candidate in (cli_value, environ.get(SAVES_ENV)):
-        if candidate:
-            return Path(candidate).expanduser()
-    checkout = checkout_dir()
-    if checkout is not None:
-        return checkout / "saves"
-    data_home = environ.get("XDG_DATA_HOME") or str(Path(environ.get("HOME") or Path.home()) / ".local" / "share")
-    return Path(data_home) / "minigpt-tutor" / "saves"

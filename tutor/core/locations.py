@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import tutor
-
-LESSONS_ENV = "MINIGPT_TUTOR_LESSONS"
 
 _PACKAGE = Path(tutor.__file__).resolve().parent
 
 
 def lessons_dir() -> Path:
-    """MINIGPT_TUTOR_LESSONS, else the course a wheel carries, else the checkout's `lessons/`."""
-    if os.environ.get(LESSONS_ENV):
-        return Path(os.environ[LESSONS_ENV])
+    """The course the tutor ships: the one a wheel carries, else the checkout's `lessons/`."""
     shipped = _PACKAGE / "lessons"
     return shipped if shipped.is_dir() else _PACKAGE.parent / "lessons"
 

@@ -1,12 +1,11 @@
 """The tutor app: session state (course, progress, language, anomaly mode) and the screens.
 
-`build_app` is the factory: it resolves the learner, loads the course and the save and
-hands them to `TutorApp`; widgets never touch the disk, and only the app calls the store.
+`build_app` is the factory: from the resolved `Settings` it loads the course and the save
+and hands them to `TutorApp`; widgets never touch the disk, and only the app calls the store.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
 from importlib import import_module
@@ -18,10 +17,10 @@ from textual.binding import BindingType
 from textual.timer import Timer
 
 from tutor.core.course import Course, load_course
-from tutor.core.i18n import available_languages, choose_language, tr
-from tutor.core.learners import resolve_learner, resolve_saves_dir
-from tutor.core.progress import LearnerSave, ProgressStore, SaveError
 from tutor.core.crashlog import write_crash_log
+from tutor.core.i18n import available_languages, tr
+from tutor.core.progress import LearnerSave, ProgressStore, SaveError
+from tutor.core.settings import Settings
 from tutor.core.warm import RunnerSession
 from tutor.present.console import print_error
 from tutor.ui.keys import verb
@@ -206,37 +205,29 @@ class TutorApp(App[None]):
         self.notify(tr("ui.quit_hint", self.language))
 
 
-def build_app(args: argparse.Namespace) -> TutorApp:
-    """The factory: learner, saves, course and language from the root options.
+def build_app(settings: Settings, open_lesson: str | None = None) -> TutorApp:
+    """The factory: the course and the learner's save, as the settings name them.
 
-    Raises ValueError (LearnerNameError, unknown language or lesson) for a usage error."""
-    learner = resolve_learner(args.learner)
-    course = load_course()
-    if args.lesson is not None:
-        course.get(args.lesson)  # KeyError names the known lessons
-    requested = choose_language(args.lang) if args.lang else None
-    store = ProgressStore(resolve_saves_dir(args.saves_dir), learner, requested or choose_language(None))
+    Raises KeyError (naming the known lessons) for an unknown `open_lesson`."""
+    course = load_course(settings.lessons_dir)
+    if open_lesson is not None:
+        course.get(open_lesson)
+    store = ProgressStore(settings.saves_dir, settings.learner, settings.language)
     notices: list[str] = []
     try:
         save = store.load()
     except SaveError as error:
         save = LearnerSave(learner=store.learner)
-        notices.append(error.explain(store.language))
-    language = requested or _saved_language(save) or choose_language(None)
-    store.language = language
-    return TutorApp(course, store, save, language, open_lesson=args.lesson, notices=[*store.take_notices(), *notices])
+        notices.append(error.explain(settings.language))
+    return TutorApp(course, store, save, settings.language, open_lesson=open_lesson,
+                    notices=[*store.take_notices(), *notices])
 
 
-def _saved_language(save: LearnerSave) -> str | None:
-    return save.language if save.language in available_languages() else None
-
-
-def run_tutor(args: argparse.Namespace) -> int:
+def run_tutor(settings: Settings, open_lesson: str | None = None) -> int:
     try:
-        app = build_app(args)
-    except (KeyError, ValueError) as error:  # a bad --lesson, --lang or learner name
-        message = error.args[0] if isinstance(error, KeyError) else str(error)
-        print_error(message)
+        app = build_app(settings, open_lesson)
+    except KeyError as error:  # a bad --lesson
+        print_error(error.args[0])
         return 2
     app.run()
     return app.return_code or 0

@@ -9,7 +9,6 @@ verdict, the one the block should get, and the runner that ran it.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import random
@@ -17,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from tutor.core.settings import Settings
 from tutor.ui.app import build_app
 from tutor.ui.widgets.editor import BlockEditor
 
@@ -24,7 +24,7 @@ LESSON = "inplace-residual"
 
 
 def learner(saves: str, name: str, seconds: float, interval: float, go: Path) -> None:
-    app = build_app(argparse.Namespace(saves_dir=saves, learner=name, lang="en", lesson=LESSON))
+    app = build_app(Settings.resolve(saves_dir=saves, learner=name, language="en"), LESSON)
     lesson = app.course.get(LESSON)
     blocks = [(lesson.code.starter, "failed"), (lesson.code.fix, "passed")]
     jitter = random.Random(name)

@@ -7,7 +7,6 @@ and its warm runner) and whether torch ever came into this process.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -15,11 +14,12 @@ import sys
 from pathlib import Path
 
 from tutor.core.runner import run_block
+from tutor.core.settings import Settings
 from tutor.ui.app import build_app
 
 
 def probe(saves_dir: str, lesson_id: str) -> None:
-    app = build_app(argparse.Namespace(saves_dir=saves_dir, learner="bench", lang=None, lesson=None))
+    app = build_app(Settings.resolve(saves_dir=saves_dir, learner="bench"))
 
     async def session() -> dict[str, object]:
         async with app.run_test(headless=True, size=(120, 40)) as pilot:
