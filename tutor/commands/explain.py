@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 
-from tutor.commands.common import course, language, read_bytes_file
+from tutor.commands.common import course, read_bytes_file
 from tutor.core.explain import explain_error
 from tutor.core.i18n import tr
+from tutor.core.settings import Settings
 from tutor.present.console import console_for
 from tutor.present.explain import explanation_view
 
@@ -25,15 +26,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    lang = language(args)
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    lang = settings.language
     if args.file == "-":
         if sys.stdin.isatty():
             console_for(sys.stderr).print(tr("explain.stdin_prompt", lang))
         raw = sys.stdin.buffer.read()
     else:
         raw = read_bytes_file(args.file)
-    explanation = explain_error(raw.decode("utf-8", "replace"), course())
+    explanation = explain_error(raw.decode("utf-8", "replace"), course(settings))
     if args.json:
         print(json.dumps(explanation.contract(), ensure_ascii=False))
     else:

@@ -7,11 +7,12 @@ import shlex
 import sys
 from pathlib import Path
 
-from tutor.commands.common import CommandError, course, language
+from tutor.commands.common import CommandError, course
 from tutor.core.explain import Explanation, explain_error
 from tutor.core.i18n import tr
 from tutor.core.results import DiagnosisKind
 from tutor.core.script import run_script
+from tutor.core.settings import Settings
 from tutor.present.console import console_for
 from tutor.present.explain import explanation_view, forward_view
 
@@ -34,38 +35,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    lang = language(args)
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    lang = settings.language
     if not Path(args.script).is_file():
         raise CommandError(f"{args.script}: no such file")
     result = run_script(args.script, args.args, anomaly=args.anomaly)
     if result.returncode == 0:
         return 0
-    explanation = _show(result.stderr, lang)
+    explanation = _show(result.stderr, lang, settings)
     if explanation.kind is DiagnosisKind.INPLACE_VERSION and explanation.forward_frame is None and not args.anomaly:
         if args.rerun or _asked(lang):
             _say(tr("run.anomaly_rerun", lang))
             result = run_script(args.script, args.args, anomaly=True)
             if result.returncode != 0:
-                _show_rerun(result.stderr, lang)
+                _show_rerun(result.stderr, lang, settings)
         else:
             command = shlex.join(["minigpt-tutor", "run", "--anomaly", args.script, *args.args])
             _say(tr("run.anomaly_hint", lang, command=command))
     return result.returncode if result.returncode >= 0 else 128 - result.returncode  # killed by a signal
 
 
-def _show(stderr: str, lang: str) -> Explanation:
-    explanation = explain_error(stderr, course())
+def _show(stderr: str, lang: str, settings: Settings) -> Explanation:
+    explanation = explain_error(stderr, course(settings))
     if explanation.found:
         console_for(sys.stderr).print(explanation_view(explanation, lang))
     return explanation
 
 
-def _show_rerun(stderr: str, lang: str) -> None:
+def _show_rerun(stderr: str, lang: str, settings: Settings) -> None:
     """The forward line anomaly mode names; the whole explanation if the script now fails otherwise."""
-    explanation = explain_error(stderr, course())
+    explanation = explain_error(stderr, course(settings))
     if explanation.kind is not DiagnosisKind.INPLACE_VERSION:
-        _show(stderr, lang)
+        _show(stderr, lang, settings)
     elif explanation.forward_frame is None:
         _say(tr("run.no_forward_line", lang))
     else:
