@@ -12,7 +12,6 @@ from tests.ui.conftest import SHIPPED_LESSONS, AppFactory
 from tests.ui.ui_helpers import pilot_test, plain, run_block, text_of
 from tutor.core.course import load_course
 from tutor.core.i18n import tr
-from tutor.core.locations import LESSONS_ENV
 from tutor.ui.widgets.editor import BlockEditor
 
 SIZE = (120, 40)
@@ -20,9 +19,8 @@ LESSONS = [lesson.id for lesson in load_course(SHIPPED_LESSONS).lessons]
 
 
 @pytest.fixture
-def course_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
+def course_dir() -> Path:
     """The whole course, as a learner gets it (the suite's default is one lesson)."""
-    monkeypatch.setenv(LESSONS_ENV, str(SHIPPED_LESSONS))
     return SHIPPED_LESSONS
 
 

@@ -42,7 +42,7 @@ def test_a_reader_that_is_gone_ends_the_command_quietly(arguments: list[str], cl
 def test_a_bug_in_a_command_is_a_short_message_and_a_log(tmp_path: Path) -> None:
     # A fault put in on purpose: the `list` command raises what no command expects.
     fault = ("import sys\nfrom tutor import cli\nfrom tutor.commands import lessons\n"
-             "def broken(args):\n    raise LookupError('an injected fault')\n"
+             "def broken(args, settings):\n    raise LookupError('an injected fault')\n"
              "lessons.run_list = broken\nsys.exit(cli.main(['list']))\n")
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
     ended = subprocess.run([sys.executable, "-c", fault], capture_output=True, text=True, env=env)

@@ -1,6 +1,6 @@
 """The tutor's settings, resolved once and passed to the app and to every command.
 
-Every environment variable the tutor reads is read here. Each setting is taken from its
+Every MINIGPT_TUTOR_* variable is read here, and nowhere else. Each setting is taken from its
 flag, else its environment variable, else (the language only) the learner's saved choice,
 else a default: the login name, the checkout's `saves/` (or the user's data folder), the
 locale's language, the course the tutor ships.
