@@ -14,7 +14,10 @@ import pytest
 
 
 @pytest.mark.timeout(3600)
-@pytest.mark.parametrize("capability", ["native", "default"])
+# The native capability is proven at the lessons' own seed by test_course_claims.py and at
+# seeds 0 to 4 by the lesson tests; the full sweep runs on the portable kernels, which round
+# as another CPU would (one sweep takes a large part of CI's time on two cores).
+@pytest.mark.parametrize("capability", ["default"])
 def test_validate_passes_at_every_seed_thread_count_and_capability(capability: str) -> None:
     env = {key: value for key, value in os.environ.items() if key != "ATEN_CPU_CAPABILITY"}
     if capability != "native":
