@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tutor.cli import build_parser
 from tutor.core.progress import MAX_BLOCK_BYTES, MAX_LESSONS, LessonState, ProgressStore, SaveError, read_save
 from tutor.core.results import RunResult, Status
 from tutor.core.savefiles import LOCK_WAIT_S, MAX_SAVE_BYTES
+from tutor.core.settings import Settings
 
 LESSON = "inplace-residual"
 NOBODY = 65534
@@ -144,7 +144,7 @@ def test_a_folder_or_fifo_under_the_learners_name_never_crashes_the_tutor(tmp_pa
     assert progress.returncode == 0 and "Traceback" not in progress.stderr, progress.stderr
     expected = "a folder, not a save" if kind == "folder" else "not a regular file"
     assert expected in progress.stderr
-    app = build_app(build_parser().parse_args(["--saves-dir", str(tmp_path), "--learner", "ana"]))
+    app = build_app(Settings.resolve(saves_dir=str(tmp_path), learner="ana"))
     assert app.save.lessons == {} and any(expected in notice for notice in app.notices)
     moved = [p for p in tmp_path.iterdir() if p.name.startswith("ana.json.corrupt-")]
     assert len(moved) == 1  # the learner's own odd file is moved aside, as any unreadable save

@@ -125,8 +125,10 @@ def split_capture(text: str, key: str) -> tuple[str, str, str, str, str]:
     return text[:head], "\n".join(rows[:at]), name, before, after
 
 
-# Inserted text has no ':' so it cannot forge a warning line or a chaining marker.
-INSERTED = st.text(st.characters(blacklist_characters=":", blacklist_categories=("Cs",)) | st.just("\n"), max_size=20)
+# Inserted text has no ':' so it cannot forge a warning line or a chaining marker, and none of a
+# paste's own marks (`>>`, `---`), whose line ends a message by design.
+IN_LINE = st.text(st.characters(blacklist_characters=":<>=-*#`\n", blacklist_categories=("Cs",)), max_size=20)
+INSERTED = st.lists(IN_LINE, min_size=1, max_size=3).map("\n".join)
 NOISE_LINES = st.lists(
     st.sampled_from([
         "/usr/lib/torch/_subclasses/functional_tensor.py:295: UserWarning: Failed to initialize NumPy",
@@ -141,14 +143,14 @@ NOISE_LINES = st.lists(
 
 
 @st.composite
-def mutated(draw: st.DrawFn, text: str) -> str:
+def mutated(draw: st.DrawFn, text: str, inserted: st.SearchStrategy[str] = INSERTED) -> str:
     """`text` after a few random insertions, deletions and case swaps."""
     for _ in range(draw(st.integers(0, 4))):
         start = draw(st.integers(0, len(text)))
         end = draw(st.integers(start, min(len(text), start + 15)))
         operation = draw(st.sampled_from(["insert", "delete", "swapcase"]))
         if operation == "insert":
-            text = text[:start] + draw(INSERTED) + text[start:]
+            text = text[:start] + draw(inserted) + text[start:]
         elif operation == "delete":
             text = text[:start] + text[end:]
         else:
@@ -165,7 +167,7 @@ def test_mutated_real_errors_keep_their_facts(data: st.DataObject, name: str) ->
     if head and not head.endswith("\n"):
         head += "\n"
     text = (
-        head + TB_HEADER + "\n" + data.draw(mutated(frames)) + "\n" + exception + ": "
+        head + TB_HEADER + "\n" + data.draw(mutated(frames, IN_LINE)) + "\n" + exception + ": "
         + data.draw(mutated(before)) + key + data.draw(mutated(after)) + "\n" + data.draw(NOISE_LINES)
     )
     key_end = text.rindex(key) + len(key)
