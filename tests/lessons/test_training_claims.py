@@ -26,18 +26,17 @@ def piled_up(course, request) -> RunResult:
     return run(lesson, lesson.code.starter)
 
 
-def test_the_loss_passes_1000_within_a_dozen_steps_and_is_nan_before_step_40(piled_up) -> None:
-    losses = piled_up.evidence["losses"]
-    assert max(loss for loss in losses[:12] if loss is not None) > 1000
-    first_nan = next(index for index, loss in enumerate(losses) if loss is None)
-    assert 12 <= first_nan < 40  # "around step 20 to 25", counting from 1, depending on the CPU and seed
-    assert all(loss is None for loss in losses[first_nan:])
+def test_the_loss_ends_past_100000_or_not_a_number(piled_up) -> None:
+    last = piled_up.evidence["losses"][-1]
+    assert last is None or last > 100_000  # "past 100,000 ... sometimes inf or nan"
+    assert piled_up.evidence["diverged"] is True
 
 
 def test_the_control_survives_the_same_learning_rate(piled_up) -> None:
     control = piled_up.evidence["control_losses"]
     assert all(loss is not None and math.isfinite(loss) for loss in control)
-    assert control[-1] < control[0]
+    assert control[-1] < control[0] and 2 < control[-1] < 4  # "after 40 steps ... about 3"
+    assert piled_up.evidence["control_diverged"] is False
 
 
 def test_backward_adds_to_grad_exactly() -> None:
