@@ -56,8 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_parser(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser:
+    """The sub-command's parser (the root parser when no command was given)."""
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # the command's own usage, not the root's, names what it takes
+        command_parser(parser, args.command).error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         settings = Settings.resolve(learner=args.learner, saves_dir=args.saves_dir, language=args.lang,
                                     lessons=args.lessons_dir)

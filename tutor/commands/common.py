@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from tutor.core.course import Course, load_course
+from tutor.core.course import Course, UnknownLesson, load_course
 from tutor.core.files import BLOCK_BYTES, UnreadableFile, read_regular_file
 from tutor.core.lessons import Lesson
+from tutor.core.progress import LessonState, ProgressStore, SaveError
 from tutor.core.results import RunResult
 from tutor.core.runner import RunLimits, run_block
 from tutor.core.settings import Settings
@@ -23,8 +24,22 @@ def course(settings: Settings) -> Course:
 def lesson(settings: Settings, lesson_id: str) -> Lesson:
     try:
         return course(settings).get(lesson_id)
-    except KeyError as error:
-        raise CommandError(error.args[0]) from None
+    except UnknownLesson as error:
+        raise CommandError(error.explain(settings.language)) from None
+
+
+def open_store(settings: Settings) -> ProgressStore:
+    """The store of the learner the settings name."""
+    return ProgressStore(settings.saves_dir, settings.learner, language=settings.language)
+
+
+def solved(store: ProgressStore, lesson_id: str) -> bool:
+    """Whether the learner solved the lesson; a save that cannot be read counts as not solved."""
+    try:
+        progress = store.peek().lessons.get(lesson_id)
+    except SaveError:
+        return False
+    return progress is not None and progress.state is LessonState.SOLVED
 
 
 def add_block_arguments(parser: argparse.ArgumentParser, file_help: str, json_help: str) -> None:

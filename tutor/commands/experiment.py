@@ -51,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--variant", required=True, metavar="control|break|FILE",
                         help="minigpt's own code, the lesson's starter, or a block of yours")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for outcome.json, losses.json, gradients.npz")
+    parser.add_argument("--force", action="store_true", help="write into DIR even if it already holds files")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, metavar="N", help=f"(default {DEFAULT_STEPS})")
     parser.add_argument("--seed", type=int, metavar="S", help="seed of the weights and batches (default: the lesson's)")
     parser.add_argument("--detect-anomaly", action="store_true", help="train under torch.autograd.set_detect_anomaly(True)")
@@ -84,6 +85,8 @@ def run_experiment(args: argparse.Namespace, settings: Settings) -> int:
     if out.exists() and not out.is_dir():
         raise CommandError(f"{out}: exists and is not a folder")
     lang = settings.language
+    if out.is_dir() and any(out.iterdir()) and not args.force:
+        raise CommandError(tr("experiment.out_not_empty", lang, folder=str(out)))
     job = ExperimentJob(lesson=chosen.id, target=chosen.target, replace_target=block is not None, steps=args.steps,
                         seed=args.seed if args.seed is not None else chosen.check.settings.get("seed", 0),
                         n_layer=chosen.check.settings.get("n_layer", 1), detect_anomaly=args.detect_anomaly,

@@ -8,9 +8,10 @@ import sys
 from rich import box
 from rich.table import Table
 
-from tutor.commands.common import CommandError, course
+from tutor.commands.common import CommandError, course, open_store
+from tutor.core.course import UnknownLesson
 from tutor.core.i18n import tr
-from tutor.core.progress import MAX_HINT_RUNG, LearnerSave, LessonProgress, ProgressStore, SaveError
+from tutor.core.progress import MAX_HINT_RUNG, LearnerSave, LessonProgress, SaveError
 from tutor.core.settings import Settings
 from tutor.present.console import console_for, print_notice
 from tutor.present.progress import format_duration, state_width, state_word
@@ -29,11 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     reset.add_argument("--all", action="store_true", help="reset every lesson")
     reset.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     reset.set_defaults(handler=run_reset)
-
-
-def open_store(settings: Settings) -> ProgressStore:
-    """The store of the learner the settings name."""
-    return ProgressStore(settings.saves_dir, settings.learner, language=settings.language)
 
 
 def progress_table(save: LearnerSave, lesson_ids: list[str], lang: str) -> Table:
@@ -78,17 +74,28 @@ def confirmed(question: str, lang: str) -> bool:
     return answer.strip().lower() in tr("reset.yes_words", lang).split()
 
 
+def has_progress(save: LearnerSave, lesson_id: str | None) -> bool:
+    """Whether the save holds anything a reset of `lesson_id` (None: every lesson) would forget."""
+    if lesson_id is not None:
+        return lesson_id in save.lessons
+    return bool(save.lessons) or save.last_lesson is not None
+
+
 def run_reset(args: argparse.Namespace, settings: Settings) -> int:
     lang = settings.language
     if args.all == (args.lesson is not None):
         raise CommandError(tr("reset.usage", lang))
     store = open_store(settings)
     try:
+        saved = store.peek()
         if args.lesson is not None:
-            known = set(course(settings).ordered_ids(store.peek().lessons))
+            known = course(settings).ordered_ids(saved.lessons)
             if args.lesson not in known:
-                raise CommandError(tr("reset.unknown_lesson", lang, lesson=args.lesson))
+                raise CommandError(UnknownLesson(args.lesson, known).explain(lang))
         what = tr("reset.all", lang) if args.all else args.lesson
+        if not has_progress(saved, args.lesson):  # nothing to forget: no question, no lock, no file
+            console_for().print(tr("reset.nothing", lang, what=what, learner=store.learner))
+            return 0
         if not args.yes and not confirmed(tr("reset.question", lang, what=what, learner=store.learner), lang):
             console_for().print(tr("reset.cancelled", lang))
             return 1

@@ -6,6 +6,7 @@ the file and the line (TOML syntax) or the field (validation).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from tutor.core.files import LESSON_BYTES, UnreadableFile, read_regular_file
+from tutor.core.i18n import tr
 from tutor.core.lessons import Lesson
 from tutor.core.locations import lessons_dir
 from tutor.core.tomlread import TomlSyntaxError, load_toml_text
@@ -36,8 +38,7 @@ class Course:
         for lesson in self.lessons:
             if lesson.id == lesson_id:
                 return lesson
-        known = ", ".join(lesson.id for lesson in self.lessons)
-        raise KeyError(f"no lesson {lesson_id!r}; the course has: {known}")
+        raise UnknownLesson(lesson_id, [lesson.id for lesson in self.lessons])
 
     def topics(self) -> dict[str, list[Lesson]]:
         """Lessons grouped by topic, in course order."""
@@ -94,6 +95,22 @@ def load_course(directory: Path | None = None) -> Course:
 
 class LessonFileError(ValueError):
     pass
+
+
+class UnknownLesson(KeyError):
+    """A lesson id the course does not have; `explain` names the closest ids and all the others."""
+
+    def __init__(self, lesson_id: str, known: list[str]) -> None:
+        self.lesson_id = lesson_id
+        self.known = known
+        self.suggestions = difflib.get_close_matches(lesson_id, known, n=1, cutoff=0.6)
+        super().__init__(self.explain("en"))
+
+    def explain(self, language: str) -> str:
+        known = ", ".join(self.known)
+        if not self.suggestions:
+            return tr("lesson.unknown", language, lesson=self.lesson_id, known=known)
+        return tr("lesson.did_you_mean", language, lesson=self.lesson_id, suggestion=self.suggestions[0], known=known)
 
 
 def _describe(error: ValidationError) -> str:

@@ -38,6 +38,11 @@ def tr(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def tr_count(key: str, language: str, count: int, **values: object) -> str:
+    """`key.one` for a count of one, else `key.other`, filled in with `count` and `values`."""
+    return tr(f"{key}.{'one' if count == 1 else 'other'}", language, count=count, **values)
+
+
 def say(wording: Wording, language: str) -> str:
     """A kept sentence, said in `language`."""
     terms = {name: say(term, language) for name, term in wording.terms.items()}

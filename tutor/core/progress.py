@@ -275,7 +275,7 @@ class ProgressStore:
 
         def change(save: LearnerSave) -> None:
             lesson = self._lesson(save, lesson_id)
-            lesson.time_spent_s = min(lesson.time_spent_s + seconds, MAX_TIME_S)
+            lesson.time_spent_s = round(min(lesson.time_spent_s + seconds, MAX_TIME_S), 1)  # tenths: no float noise
         return self._update(change)
 
     def set_language(self, code: str) -> LearnerSave:

@@ -15,7 +15,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from tutor.core.graph import AutogradGraph, GraphNode, ModuleGroup, SavedTensorInfo, outline
-from tutor.core.i18n import tr
+from tutor.core.i18n import tr, tr_count
 
 BROKEN_STYLE = "bold red"
 FIRST_FAILURE_STYLE = "bold white on red"
@@ -40,7 +40,9 @@ def graph_title(graph: AutogradGraph, groups: list[ModuleGroup], language: str) 
 
 
 def broken_note(graph: AutogradGraph, language: str) -> str:
-    return tr("graph.broken_count" if graph.broken else "graph.none_broken", language, count=len(graph.broken))
+    if not graph.broken:
+        return tr("graph.none_broken", language)
+    return tr_count("graph.broken_count", language, len(graph.broken))
 
 
 def _count(group: ModuleGroup) -> int:

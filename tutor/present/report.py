@@ -8,7 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tutor.core.classreport import ClassReport, LearnerEntry, Verification
-from tutor.core.i18n import tr
+from tutor.core.i18n import tr, tr_count
 from tutor.core.progress import MAX_HINT_RUNG
 from tutor.present.console import console_for, print_notice
 from tutor.present.progress import format_duration, state_width, state_word
@@ -40,7 +40,7 @@ def verification_text(report: ClassReport, entry: LearnerEntry, lesson_id: str, 
 def print_tables(report: ClassReport, lang: str) -> None:
     """One row per learner and lesson opened (long, so it fits any terminal), then the summary."""
     console = console_for()
-    rows = Table(title=escape(tr("report.title", lang, learners=len(report.entries), folder=report.saves_dir)),
+    rows = Table(title=escape(tr_count("report.title", lang, len(report.entries), folder=report.saves_dir)),
                  title_justify="left", box=box.SIMPLE_HEAD)
     rows.add_column(tr("report.learner", lang), overflow="fold")
     rows.add_column(tr("report.column.lesson", lang), no_wrap=True)
