@@ -20,13 +20,15 @@ from tutor.commands import progress, report
 from tutor.commands import compare, experiment, graph
 from tutor.commands import bench
 from tutor.commands import explain, run
+from tutor.commands import hint, watch
 from tutor.commands.common import CommandError
 from tutor.core.crashlog import write_crash_log
 from tutor.core.learners import LearnerNameError
 from tutor.core.settings import Settings, error_language
 from tutor.present.console import console_for, print_error
 
-COMMANDS = (lessons, check, diagnose, explain, run, validate, progress, report, graph, compare, experiment, bench)
+COMMANDS = (lessons, hint, watch, check, diagnose, explain, run, validate, progress, report, graph, compare, experiment,
+            bench)
 
 
 def add_root_options(parser: argparse.ArgumentParser, default: object) -> None:

@@ -127,3 +127,26 @@ def test_times_are_kept_and_reported_in_tenths_of_a_second(tmp_path: Path) -> No
     assert store.load().lessons[LESSON].time_spent_s == 112.4
     rows = list(csv.DictReader(io.StringIO(run_cli("report", "--saves-dir", str(saves), "--format", "csv").stdout)))
     assert [row["time_spent_s"] for row in rows if row["lesson"] == LESSON] == ["112.4"]
+
+
+def test_hint_reveals_the_next_rung_and_records_it_as_the_tutor_does(tmp_path: Path) -> None:
+    lesson = load_course().get(LESSON)
+    saves = tmp_path / "saves"
+    common = ("--learner", "ana", "--saves-dir", str(saves))
+
+    first = run_cli(*common, "hint", LESSON, columns=300)
+    assert first.returncode == 0, first.stderr
+    assert "Hint 1 of 3 (mild)" in first.stdout and lesson.hints.mild.get("en").strip()[:40] in first.stdout
+    assert ProgressStore(saves, "ana").load().lessons[LESSON].hint_rung == 1
+
+    second = run_cli(*common, "hint", LESSON, columns=300)
+    assert "Hint 1 of 3" in second.stdout and "Hint 2 of 3 (medium)" in second.stdout
+
+    declined = run_cli(*common, "hint", LESSON, columns=300)  # the direct rung asks; no answer is no
+    assert declined.returncode == 1 and "gives the fix away" in declined.stdout
+    assert "Hint 3 of 3" not in declined.stdout
+    assert ProgressStore(saves, "ana").load().lessons[LESSON].hint_rung == 2
+
+    direct = run_cli(*common, "hint", LESSON, "--yes", lang="es", columns=300)
+    assert "Pista 3 de 3" in direct.stdout and lesson.hints.direct.get("es").strip()[:40] in direct.stdout
+    assert ProgressStore(saves, "ana").load().lessons[LESSON].hint_rung == 3

@@ -99,6 +99,8 @@ def test_a_learner_solves_the_first_lesson_in_a_real_terminal(terminal: Terminal
 
     terminal.keys("e")  # suspends the tutor, runs $EDITOR on the block, reads it back
     terminal.wait_for("h = h + self.attn(self.ln1(h))", "Your block")
+    edited = saves / f"{LEARNER}-blocks" / f"{lesson.id}.py"  # the file `minigpt-tutor watch` uses too
+    assert edited.read_text(encoding="utf-8") == lesson.code.fix
     terminal.keys("r")
     terminal.wait_for("✓ passed", "match", "The break, mechanically")
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from tutor.core.course import Course, UnknownLesson, load_course
 from tutor.core.files import BLOCK_BYTES, UnreadableFile, read_regular_file
+from tutor.core.i18n import tr
 from tutor.core.lessons import Lesson
 from tutor.core.progress import LessonState, ProgressStore, SaveError
 from tutor.core.results import RunResult
@@ -31,6 +33,16 @@ def lesson(settings: Settings, lesson_id: str) -> Lesson:
 def open_store(settings: Settings) -> ProgressStore:
     """The store of the learner the settings name."""
     return ProgressStore(settings.saves_dir, settings.learner, language=settings.language)
+
+
+def confirmed(question: str, lang: str) -> bool:
+    """Ask on stdout, read one line: yes only for a yes word of `lang`."""
+    print(f"{question} [{tr('reset.answers', lang)}] ", end="", flush=True)
+    try:
+        answer = sys.stdin.readline()
+    except (OSError, ValueError):
+        return False
+    return answer.strip().lower() in tr("reset.yes_words", lang).split()
 
 
 def solved(store: ProgressStore, lesson_id: str) -> bool:

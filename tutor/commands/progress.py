@@ -8,7 +8,7 @@ import sys
 from rich import box
 from rich.table import Table
 
-from tutor.commands.common import CommandError, course, open_store
+from tutor.commands.common import CommandError, confirmed, course, open_store
 from tutor.core.course import UnknownLesson
 from tutor.core.i18n import tr
 from tutor.core.progress import MAX_HINT_RUNG, LearnerSave, LessonProgress, SaveError
@@ -63,15 +63,6 @@ def run_progress(args: argparse.Namespace, settings: Settings) -> int:
     console.print(progress_table(save, course(settings).ordered_ids(save.lessons), lang))
     console.print(tr("progress.file", lang, path=str(store.path)))
     return 0
-
-
-def confirmed(question: str, lang: str) -> bool:
-    print(f"{question} [{tr('reset.answers', lang)}] ", end="", flush=True)
-    try:
-        answer = sys.stdin.readline()
-    except (OSError, ValueError):
-        return False
-    return answer.strip().lower() in tr("reset.yes_words", lang).split()
 
 
 def has_progress(save: LearnerSave, lesson_id: str | None) -> bool:

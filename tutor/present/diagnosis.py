@@ -83,3 +83,30 @@ def result_panel(result: RunResult, language: str, wrong_fix_why: str | None = N
     title = f"{result.lesson}: {tr(f'status.{result.status.value}', language)}"
     return Panel(Group(*parts), title=title, title_align="left", border_style=STATUS_STYLE[result.status],
                  subtitle=f"{result.duration_s:.2f} s", subtitle_align="right")
+
+
+HIDDEN_EVIDENCE = {"runner"}  # how the run was made, not what it found
+
+
+def evidence_table(result: RunResult) -> RenderableType | None:
+    """The scenario's facts (moved, frozen, final_loss...) as name and value; long curves as first → last."""
+    shown = {name: value for name, value in result.evidence.items() if name not in HIDDEN_EVIDENCE}
+    if not shown:
+        return None
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for name, value in shown.items():
+        table.add_row(name, Text(_evidence_value(value)))
+    return table
+
+
+def _evidence_value(value: object) -> str:
+    def one(item: object) -> str:
+        return f"{item:.4g}" if isinstance(item, float) else str(item)
+
+    if isinstance(value, list) and len(value) > 6:
+        return f"{one(value[0])} → {one(value[-1])} ({len(value)} values)"
+    if isinstance(value, list):
+        return ", ".join(one(item) for item in value) or "-"
+    return one(value)

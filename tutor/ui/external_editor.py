@@ -1,14 +1,17 @@
-"""Editing the block in the learner's own editor: suspend the app, edit a scratch file, read it back."""
+"""Editing the block in the learner's own editor: suspend the app, edit the block's file, read it back.
+
+The file is the one `minigpt-tutor watch` uses (`tutor.core.workfile`), so both paths edit one file."""
 
 from __future__ import annotations
 
 import os
 import shlex
 import subprocess
-import tempfile
 from pathlib import Path
 
 from textual.app import App
+
+from tutor.core.workfile import read_block, write_block
 
 
 def editor_command() -> list[str]:
@@ -16,12 +19,10 @@ def editor_command() -> list[str]:
     return shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
 
 
-def edit_externally(app: App, text: str, name: str) -> str:
-    """The text after the editor exits. Raises SuspendNotSupported (no real terminal) or OSError
-    (the editor cannot be started)."""
-    with tempfile.TemporaryDirectory(prefix="minigpt-tutor-edit-") as folder:
-        path = Path(folder) / f"{name}.py"
-        path.write_text(text, encoding="utf-8")
-        with app.suspend():
-            subprocess.run([*editor_command(), str(path)], check=False)
-        return path.read_text(encoding="utf-8", errors="replace")
+def edit_externally(app: App, text: str, path: Path) -> str:
+    """The text after the editor exits. Raises SuspendNotSupported (no real terminal), OSError
+    (the editor cannot be started) or SaveError (the file cannot be written)."""
+    write_block(path, text)
+    with app.suspend():
+        subprocess.run([*editor_command(), str(path)], check=False)
+    return read_block(path)

@@ -12,8 +12,10 @@ from textual.worker import Worker, WorkerState
 
 from tutor.core.i18n import tr
 from tutor.core.lessons import Lesson
+from tutor.core.progress import SaveError
 from tutor.core.results import RunResult
 from tutor.core.runner import BlockRun, RunCancelled
+from tutor.core.workfile import block_path
 from tutor.ui.external_editor import edit_externally, editor_command
 from tutor.ui.keys import verb
 from tutor.ui.messages import BlockEdited, CourseChosen, HintRevealed, LessonChosen, RunFinished
@@ -21,7 +23,8 @@ from tutor.ui.screens.base import TutorScreen
 from tutor.ui.screens.confirm import ConfirmScreen
 from tutor.ui.widgets.editor import BlockEditor
 from tutor.ui.widgets.graph_view import GraphView
-from tutor.ui.widgets.hints import RUNG_NAMES, HintPanel
+from tutor.present.hints import RUNG_NAMES
+from tutor.ui.widgets.hints import HintPanel
 from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.loss_plot import ComparisonView
 from tutor.ui.widgets.result import Phase, ResultPanel, ResultView
@@ -200,7 +203,10 @@ class LessonScreen(TutorScreen):
     def action_external_editor(self) -> None:
         editor = self.query_one(BlockEditor)
         try:
-            edited = edit_externally(self.app, editor.text, self.lesson.function_name)
+            edited = edit_externally(self.app, editor.text, block_path(self.tutor.store, self.lesson.id))
+        except SaveError as error:
+            self.notify(error.explain(self.language), severity="error")
+            return
         except SuspendNotSupported:
             self.notify(tr("ui.editor.cannot_suspend", self.language), severity="error")
             return

@@ -12,8 +12,8 @@ from tutor.core.lessons import Lesson
 from tutor.core.results import RunResult
 from tutor.core.symptoms import recognised_wrong_fix
 from tutor.core.verdict import message_in
+from tutor.present.hints import RUNG_NAMES, hint_heading
 
-RUNG_NAMES = ("mild", "medium", "direct")
 
 
 def moved_on(lesson: Lesson, latest: RunResult | None) -> bool:
@@ -34,11 +34,7 @@ class HintPanel(VerticalScroll, can_focus=True):
     def show(self, lesson: Lesson, rung: int, latest: RunResult | None, language: str) -> None:
         """Show rungs 1..`rung` of `lesson`, and whether `latest` moved away from its error."""
         rungs = lesson.hints.rungs()
-        if rung:
-            self.border_title = tr("ui.hints.heading", language, rung=rung, total=len(rungs),
-                                   name=tr(f"ui.hints.{RUNG_NAMES[rung - 1]}", language))
-        else:
-            self.border_title = tr("ui.hints.title", language)
+        self.border_title = hint_heading(rung, language) if rung else tr("ui.hints.title", language)
         children: list[Widget] = []
         known = None if latest is None else recognised_wrong_fix(lesson, latest)
         if known is not None:  # the result pane says why; the hints still lead to the fix
