@@ -150,3 +150,14 @@ def test_hint_reveals_the_next_rung_and_records_it_as_the_tutor_does(tmp_path: P
     direct = run_cli(*common, "hint", LESSON, "--yes", lang="es", columns=300)
     assert "Pista 3 de 3" in direct.stdout and lesson.hints.direct.get("es").strip()[:40] in direct.stdout
     assert ProgressStore(saves, "ana").load().lessons[LESSON].hint_rung == 3
+
+
+def test_a_lesson_that_trains_shows_the_graph_of_its_first_step(tmp_path: Path) -> None:
+    """The learner's own loop calls backward (not the scenario): its first backward is still the one shown."""
+    block = tmp_path / "b.py"
+    block.write_text(load_course().get("step-before-backward").code.starter, encoding="utf-8")
+    done = run_cli("graph", "step-before-backward", str(block), "--timeout", "120", columns=200)
+    assert "No graph" not in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 0
+    assert "Autograd graph from the loss, just before backward" in done.stdout
+    assert "This run trained for 30 steps: the graph is the first step's" in done.stdout

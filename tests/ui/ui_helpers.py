@@ -66,6 +66,7 @@ async def replace_block(pilot: Pilot, text: str) -> None:
     editor = pilot.app.screen.query_one(BlockEditor)
     for _ in range(editor.document.line_count):
         await pilot.press("ctrl+shift+k")
-    await pilot.press(*["enter" if char == "\n" else char for char in text])
+    # Enter indents the new line by itself; Ctrl+U clears that, so each line is typed as written.
+    await pilot.press(*[key for char in text for key in (("enter", "ctrl+u") if char == "\n" else (char,))])
     await pilot.press("escape")
     await pilot.pause()

@@ -12,10 +12,10 @@ import json
 from rich.text import Text
 
 from tutor.commands.common import add_block_arguments, run_learner_block
-from tutor.core.i18n import tr
+from tutor.core.i18n import tr, tr_count
 from tutor.core.settings import Settings
 from tutor.present.console import console_for
-from tutor.present.graph import graph_tree
+from tutor.present.graph import graph_tree, training_steps
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,6 +41,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         console_for().print(tr("graph.none", lang, message=result.message))
     else:
         console_for().print(graph_tree(graph, lang, scoped=not args.all, every_saved=args.saved))
+        steps = training_steps(result)
+        if steps > 1:
+            console_for().print(Text(tr_count("graph.first_step", lang, steps)))
         console_for().print(Text(result.message))
     return 0 if graph is not None else 1
 

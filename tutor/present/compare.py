@@ -66,9 +66,15 @@ def comparison_table(rows: Sequence[TensorComparison], language: str, title: str
     return table
 
 
+def trained(curves: Curves) -> bool:
+    """Whether a curve has more than one step: a single loss is a number, not a curve."""
+    return any(len(curve) > 1 for curve in curves.values())
+
+
 def loss_summary(curves: Curves, language: str) -> list[str]:
-    """Each curve's last loss, or that it has none."""
-    return [tr("compare.final_loss", language, name=name, loss=f"{curve[-1]:.4f}", steps=len(curve))
+    """Each curve's last loss (for one step, the loss as one value), or that it has none."""
+    key = "compare.final_loss" if trained(curves) else "compare.single_loss"
+    return [tr(key, language, name=name, loss=f"{curve[-1]:.4f}", steps=len(curve))
             if curve else tr("compare.no_loss", language, name=name) for name, curve in curves.items()]
 
 
@@ -100,7 +106,7 @@ def comparison_report(rows: Sequence[TensorComparison], curves: Curves, language
     parts: list[RenderableType] = []
     if rows:
         parts.append(comparison_table(rows, language, title))
-    if any(len(curve) > 1 for curve in curves.values()):  # a single loss is a number, not a curve
+    if trained(curves):
         parts.append(loss_chart(curves, language))
     parts.append(Text("\n".join(loss_summary(curves, language))))
     return Group(*parts)

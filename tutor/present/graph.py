@@ -16,6 +16,7 @@ from rich.tree import Tree
 
 from tutor.core.graph import AutogradGraph, GraphNode, ModuleGroup, SavedTensorInfo, outline
 from tutor.core.i18n import tr, tr_count
+from tutor.core.results import RunResult
 
 BROKEN_STYLE = "bold red"
 FIRST_FAILURE_STYLE = "bold white on red"
@@ -33,6 +34,12 @@ def graph_tree(graph: AutogradGraph, language: str, *, scoped: bool, every_saved
     if scoped and graph.scope and len(graph.in_scope()) < len(graph.nodes):
         notes.append(Text(tr("graph.scoped_hint", language, scope=", ".join(graph.scope)), style="dim"))
     return Group(tree, *notes)
+
+
+def training_steps(result: RunResult) -> int:
+    """How many steps the run trained for (0 for a lesson that does not train): its graph is the first step's."""
+    losses = result.evidence.get("losses")
+    return len(losses) if isinstance(losses, list) else 0
 
 
 def graph_title(graph: AutogradGraph, groups: list[ModuleGroup], language: str) -> str:

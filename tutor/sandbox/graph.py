@@ -53,6 +53,7 @@ class GraphCapture:
         self._calls: list[ModuleCall] = []
         self._stack: list[set[Node]] = []
         self._handles: list[Any] = []
+        self._backward = torch.autograd.backward
         if enabled:
             phases.before_backward.append(self._before_backward)
 
@@ -62,7 +63,17 @@ class GraphCapture:
                 nn.modules.module.register_module_forward_pre_hook(self._called),
                 nn.modules.module.register_module_forward_hook(self._returned),
             ]
+            # Lessons that train call backward inside minigpt's or the learner's own loop, not
+            # through the scenario's phases: the first backward, wherever it is called, is the one shown.
+            self._backward = torch.autograd.backward
+            torch.autograd.backward = self._first_backward
         return self
+
+    def _first_backward(self, tensors: Any, *args: Any, **kwargs: Any) -> Any:
+        backward = self._backward
+        if isinstance(tensors, torch.Tensor) and tensors.grad_fn is not None:
+            self._before_backward(tensors)
+        return backward(tensors, *args, **kwargs)
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self._stop()
@@ -81,6 +92,8 @@ class GraphCapture:
         self._stop()  # one graph is enough; later steps would only hold memory
 
     def _stop(self) -> None:
+        if getattr(torch.autograd, "backward", None) == self._first_backward:
+            torch.autograd.backward = self._backward
         for handle in self._handles:
             handle.remove()
         self._handles = []

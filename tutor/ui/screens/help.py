@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +19,24 @@ from tutor.ui.screens.base import Translated
 from tutor.ui.widgets.key_bar import KeyBar
 
 
+# The block's editing keys (the editor's own, not the screen's bindings): keys, then what they do.
+EDITING_KEYS = (
+    ("i / Tab / Enter", "start"),
+    ("Escape", "stop"),
+    ("Ctrl+R", "run"),
+    ("Enter", "enter"),
+    ("Tab", "tab"),
+    ("Ctrl+A", "select_all"),
+    ("Home", "home"),
+    ("End", "end"),
+    ("Ctrl+Home / Ctrl+End", "document"),
+    ("Shift+arrows", "select"),
+    ("Ctrl+C / Ctrl+X / Ctrl+V", "clipboard"),
+    ("Ctrl+Z / Ctrl+Y", "undo"),
+    ("Ctrl+K / Ctrl+Shift+K", "delete"),
+)
+
+
 class HelpScreen(Translated, ModalScreen[None]):
     BINDINGS = [verb("escape,question_mark,q", "close")]
 
@@ -29,6 +48,7 @@ class HelpScreen(Translated, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static(id="help-keys")
+            yield Static(id="help-editing")
             yield Static(id="help-note")
         yield KeyBar()
 
@@ -48,6 +68,14 @@ class HelpScreen(Translated, ModalScreen[None]):
         self.query_one("#help-keys", Static).update(table)
         note = tr(self.note_key, self.language) if self.note_key else ""
         self.query_one("#help-note", Static).update(Text(note))
+        editing = self.query_one("#help-editing", Static)
+        editing.display = bool(self.note_key)  # in a lesson, where the block is
+        keys = Table.grid(padding=(0, 2))
+        keys.add_column(style="bold", no_wrap=True)
+        keys.add_column()
+        for shown, what in EDITING_KEYS:
+            keys.add_row(shown, tr(f"ui.help.editing.{what}", self.language))
+        editing.update(Group(Text(tr("ui.help.editing_title", self.language), style="bold underline"), keys))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -6,7 +6,8 @@ import time
 
 from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
-from textual.containers import Vertical
+from textual.containers import Container
+from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -16,6 +17,8 @@ from tutor.core.progress import SaveError
 from tutor.core.results import RunResult
 from tutor.core.runner import BlockRun, RunCancelled
 from tutor.core.workfile import block_path
+from tutor.present.graph import training_steps
+from tutor.present.hints import RUNG_NAMES
 from tutor.ui.external_editor import edit_externally, editor_command
 from tutor.ui.keys import verb
 from tutor.ui.messages import BlockEdited, CourseChosen, HintRevealed, LessonChosen, RunFinished
@@ -23,7 +26,6 @@ from tutor.ui.screens.base import TutorScreen
 from tutor.ui.screens.confirm import ConfirmScreen
 from tutor.ui.widgets.editor import BlockEditor
 from tutor.ui.widgets.graph_view import GraphView
-from tutor.present.hints import RUNG_NAMES
 from tutor.ui.widgets.hints import HintPanel
 from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.loss_plot import ComparisonView
@@ -32,7 +34,10 @@ from tutor.ui.widgets.status import StatusLine
 from tutor.ui.widgets.story import StoryPanel
 
 DIRECT_RUNG = len(RUNG_NAMES)
-TABS = ("result", "graph", "compare")  # the right-hand panes, in the order `t` cycles them
+TABS = ("result", "graph", "compare")
+NO_BACKWARD = {"generation"}
+WIDE_COLUMNS = 120  # from here the story sits beside the result, the editor across the bottom
+PANES = ("story", "editor", "panes", "hints")  # what `z` zooms and `f` moves between  # scenarios whose check never calls backward: no graph to show  # the right-hand panes, in the order `t` cycles them
 
 
 class LessonScreen(TutorScreen):
@@ -40,6 +45,8 @@ class LessonScreen(TutorScreen):
         verb("r,ctrl+r", "run"),
         verb("escape", "cancel_run", priority=True),  # only while a run is in progress
         verb("i", "edit"),
+        verb("tab", "edit", show=False),  # Tab indents once inside
+        verb("f", "focus_next_pane", show=False),
         verb("h", "hint"),
         verb("n", "next_lesson"),
         verb("p", "previous_lesson"),
@@ -47,9 +54,10 @@ class LessonScreen(TutorScreen):
         verb("e", "external_editor"),
         verb("z", "zoom"),
         verb("t", "next_tab"),
+        verb("w", "graph_scope"),  # shown while the graph is the right-hand pane
         verb("c", "course"),
     ]
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_COLUMNS, "-wide")]
 
     def __init__(self, lesson: Lesson, block: str, hint_rung: int) -> None:
         super().__init__()
@@ -60,16 +68,17 @@ class LessonScreen(TutorScreen):
         self.latest_block: str | None = None
         self._run: tuple[BlockRun, str] | None = None
         self._opened_at = time.monotonic()
+        # The layout class from the first frame: no flash of the stacked layout on a wide terminal.
+        self.add_class("-wide" if self.app.size.width >= WIDE_COLUMNS else "-narrow")
 
     # --- layout ---
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
-        with Vertical(id="body"):
-            with Vertical(id="left"):
-                yield StoryPanel(id="story")
-                yield BlockEditor(self.initial_block, id="editor")
-            with Vertical(id="right"):
+        with Container(id="body"):
+            yield StoryPanel(self.lesson, self.language, id="story")
+            yield BlockEditor(self.initial_block, id="editor")
+            with Container(id="right"):
                 with TabbedContent(id="panes", initial="tab-result"):
                     with TabPane("", id="tab-result"):
                         yield ResultPanel(id="result")
@@ -89,8 +98,8 @@ class LessonScreen(TutorScreen):
         super().apply_language()
         language = self.language
         self.show_status()
-        self.query_one(StoryPanel).show(self.lesson, language)
-        self.query_one(BlockEditor).border_title = tr("ui.lesson.editor", language)
+        self.query_one(StoryPanel).show(language)
+        self._label_editor()
         self.query_one(ResultPanel).relabel(language)
         tabs = self.query_one(TabbedContent)
         for name in TABS:
@@ -120,6 +129,10 @@ class LessonScreen(TutorScreen):
             return None if self.running else True
         if action == "hint":
             return None if self.hint_rung >= DIRECT_RUNG else True
+        if action == "graph_scope":  # (bindings are checked before the screen is composed)
+            graphs, tabs = self.query(GraphView), self.query(TabbedContent)
+            shown = graphs.first().graph if graphs and tabs and tabs.first().active == "tab-graph" else None
+            return shown is not None and bool(shown.scope)
         if action in ("next_lesson", "previous_lesson"):
             step = 1 if action == "next_lesson" else -1
             return True if self.tutor.course.neighbour(self.lesson.id, step) else None
@@ -169,7 +182,8 @@ class LessonScreen(TutorScreen):
         next_lesson = self.tutor.course.neighbour(self.lesson.id, 1)
         view = ResultView(Phase.DONE, self.lesson, anomaly=self.tutor.anomaly, result=result, next_lesson=next_lesson)
         self.query_one(ResultPanel).show(view, self.language)
-        self.query_one(GraphView).show(result.graph, self.language)
+        stopped = tr("graph.no_backward", self.language) if self.lesson.check.scenario in NO_BACKWARD else result.message
+        self.query_one(GraphView).show(result.graph, self.language, stopped=stopped, steps=training_steps(result))
         self.query_one(ComparisonView).show_result(result, self.language)
         editor = self.query_one(BlockEditor)
         editor.mark_line(result.diagnosis.line if result.diagnosis and editor.text == block else None)
@@ -190,7 +204,21 @@ class LessonScreen(TutorScreen):
         self.post_message(BlockEdited(self.lesson.id, editor.text))
 
     def action_edit(self) -> None:
-        self.query_one(BlockEditor).focus()
+        editor = self.query_one(BlockEditor)
+        if self.maximized is not None and self.maximized is not editor:
+            self.minimize()  # never type into a pane hidden behind a zoomed one
+        editor.start_editing()
+
+    def on_block_editor_mode_changed(self, message: BlockEditor.ModeChanged) -> None:
+        self._label_editor()
+
+    def _label_editor(self) -> None:
+        """The border says whether keys type into the block or act as the tutor's keys."""
+        editor = self.query_one(BlockEditor)
+        editor.border_title = tr("ui.lesson.editor", self.language)
+        mode = "ui.editor.editing" if editor.editing else "ui.editor.viewing" if editor.has_focus else None
+        editor.border_subtitle = tr(mode, self.language) if mode else ""
+        editor.set_class(editor.editing, "-editing")
 
     def action_reset(self) -> None:
         def reset(confirmed: bool | None) -> None:
@@ -242,15 +270,54 @@ class LessonScreen(TutorScreen):
     # --- moving around ---
 
     def action_zoom(self) -> None:
+        """Zoom the pane that holds the focus (the story when none does), and back."""
         if self.maximized is not None:
             self.minimize()
-        elif self.focused is not None:
-            self.maximize(self.focused, container=False)
+            return
+        pane = self._pane_of(self.focused) or self.query_one(StoryPanel)
+        self.maximized = pane
+        if self.focused is None or self._pane_of(self.focused) is not pane:
+            self._focus_pane(pane)
+
+    def _pane_of(self, widget: Widget | None) -> Widget | None:
+        """The zoomable pane (story, editor, right-hand pane or hints) that holds `widget`."""
+        node = widget
+        while isinstance(node, Widget) and node is not self:
+            if node.id in PANES:
+                return node
+            node = node.parent
+        return None
+
+    def _focus_pane(self, pane: Widget) -> None:
+        """Focus the pane itself, or for the right-hand pane the active tab's content."""
+        if pane.id == "panes":
+            active = self.query_one(TabbedContent).active
+            target: Widget = {"tab-result": self.query_one(ResultPanel), "tab-graph": self.query_one("#graph-tree"),
+                              "tab-compare": self.query_one("#compare DataTable")}[active]
+            target.focus()
+        else:
+            pane.focus()
+
+    def action_focus_next_pane(self) -> None:
+        panes = [self.query_one(f"#{name}") for name in PANES]
+        current = self._pane_of(self.focused)
+        following = panes[(panes.index(current) + 1) % len(panes)] if current in panes else panes[0]
+        if self.maximized is not None:
+            self.maximized = following
+        self._focus_pane(following)
 
     def action_next_tab(self) -> None:
         tabs = self.query_one(TabbedContent)
         current = TABS.index(tabs.active.removeprefix("tab-"))
         tabs.active = f"tab-{TABS[(current + 1) % len(TABS)]}"
+        panes = self.query_one("#panes")
+        if self.maximized is not None and self.maximized is not panes:
+            self.minimize()
+        self._focus_pane(panes)  # its keys (arrows, w) work at once
+        self.refresh_bindings()
+
+    def action_graph_scope(self) -> None:
+        self.query_one(GraphView).action_graph_scope()
 
     def action_next_lesson(self) -> None:
         self._go(1)

@@ -16,7 +16,7 @@ from textual_plotext import PlotextPlot
 
 from tutor.core.results import RunResult, TensorComparison
 from tutor.present.compare import (COLUMNS, Curves, column_titles, comparison_cells, draw_losses, loss_curves,
-                                   loss_summary)
+                                   loss_summary, trained)
 
 
 class ComparisonView(Vertical):
@@ -57,6 +57,7 @@ class ComparisonView(Vertical):
     def _draw(self) -> None:
         curves = loss_curves(self.result, self.language) if self.result else self._curves
         plot = self.query_one(PlotextPlot)
+        plot.display = trained(curves)  # one step: the summary gives the loss, an axis around one point would not
         draw_losses(plot.plt, curves, self.language, marker="braille")
         plot.refresh()
         table = self.query_one(DataTable)
