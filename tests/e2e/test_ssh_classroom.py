@@ -395,7 +395,8 @@ def test_a_file_planted_under_a_classmates_name_is_refused_naming_its_owner(clas
         saves = class_folder(room, f"planted{n}")
         planted = run("runuser", "-u", ana, "--", "sh", "-c", plant.replace("SAVES", str(saves)), check=False)
         assert planted.returncode == 0, f"ana could not plant {what}: {planted.stderr}"
-        refused = room.remote(bea, f"minigpt-tutor --saves-dir {saves} reset --all --yes", check=False)
+        # A hint writes to the save (a reset with nothing saved would not even take the lock).
+        refused = room.remote(bea, f"minigpt-tutor --saves-dir {saves} hint inplace-residual --yes", check=False)
         said = refused.stdout + refused.stderr
         assert refused.returncode == 2 and "Traceback" not in said, said
         assert f"belongs to {ana}, not to you ({bea})" in " ".join(said.split()), said
