@@ -15,7 +15,7 @@ import pytest
 
 from tutor.core.results import RunResult, Status
 from tests.processes import alive
-from tutor.core.runner import RunLimits, run_block
+from tutor.core.runner import BlockRun, RunCancelled, RunLimits, run_block
 from tutor.core.warm import RunnerSession
 
 
@@ -111,6 +111,31 @@ def test_closing_the_session_ends_the_server(inplace_lesson) -> None:
     assert not alive(server)
     result = run_block(inplace_lesson, inplace_lesson.code.fix, session=warm)
     assert result.passed and result.evidence["runner"] == "cold"
+
+
+def test_closing_the_session_in_the_middle_of_a_run_ends_the_run_too(inplace_lesson, tmp_path: Path) -> None:
+    """The tutor goes while a block loops: the server leaves at once and takes the run with it."""
+    pids = tmp_path / "pids"
+    hang = f"import os\nopen({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{os.getppid()}}')\n" \
+           "def forward(self, h):\n    while True:\n        pass\n"
+    warm = RunnerSession().start()
+    assert warm.wait_ready()
+    looping = BlockRun(inplace_lesson, hang, session=warm, limits=RunLimits(timeout_s=600))
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(looping.wait)
+        deadline = time.monotonic() + 60  # a bound for a busy machine, not a speed claim
+        while not pids.exists() or not pids.read_text():
+            assert time.monotonic() < deadline, "the block never started"
+            time.sleep(0.05)
+        worker, supervisor = map(int, pids.read_text().split())
+        server = warm.server_pid
+        warm.close()
+        while any(alive(pid) for pid in (worker, supervisor)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        looping.cancel()  # the run would go on cold, as after any loss of the server
+        assert not alive(worker) and not alive(supervisor) and server is not None and not alive(server)
+        with pytest.raises(RunCancelled):
+            pending.result()
 
 
 def test_the_tutors_process_never_imports_torch_while_running_warm(inplace_lesson) -> None:

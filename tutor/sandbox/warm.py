@@ -10,8 +10,8 @@ Protocol, over the SOCK_SEQPACKET socket FD: the server sends {"ready": true} on
 The tutor sends one packet per run, {"scratch": DIR, "job": {...}}, with four
 descriptors attached: a reply socket, the run's stdout and stderr, and the pipe for its
 result. On the reply socket the server answers {"pid": N} (the supervisor, leader of its
-own session) at once, then {"returncode": R} when it has ended. The server exits when
-the tutor closes its end.
+own session) at once, then {"returncode": R} when it has ended. The server exits at once
+when the tutor closes its end, and the runs still going end with it.
 
 The server runs no learner code, and no process of the learner's can read or change it
 (it is not dumpable). It is a child subreaper: when a block kills its own supervisor,
@@ -172,3 +172,7 @@ if __name__ == "__main__":
         preload_optimizers()
         server.optimizers_loaded = True
     server.serve()
+    # The tutor has gone: end its runs, then leave without the interpreter's shutdown, which
+    # with torch loaded takes half a second the learner would wait for at quit.
+    kill_orphans(set())
+    os._exit(0)
