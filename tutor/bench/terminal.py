@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 
 POLL_S = 0.01
 GIVE_UP_S = 60.0  # a bound for a broken terminal, not a speed claim
@@ -67,7 +68,7 @@ def _one_round() -> tuple[float, float]:
             subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
 
 
-def _wait_for(tmux, text: str) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(tmux: Callable[..., str], text: str) -> None:
     deadline = time.perf_counter() + GIVE_UP_S
     while text not in tmux("capture-pane", "-p", "-t", "bench"):
         if time.perf_counter() > deadline:
