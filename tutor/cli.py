@@ -23,6 +23,7 @@ from tutor.commands import explain, run
 from tutor.commands import hint, watch
 from tutor.commands.common import CommandError
 from tutor.core.crashlog import write_crash_log
+from tutor.core.i18n import say
 from tutor.core.learners import LearnerNameError
 from tutor.core.settings import Settings, error_language
 from tutor.present.console import console_for, print_error
@@ -75,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.resolve(learner=args.learner, saves_dir=args.saves_dir, language=args.lang,
                                     lessons=args.lessons_dir)
     except LearnerNameError as error:
-        print_error(error.explain(error_language(args.lang)))
+        print_error(say(error.wording, error_language(args.lang)))
         return 2
     except ValueError as error:  # an unknown language
         print_error(str(error))

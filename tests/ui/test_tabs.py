@@ -6,6 +6,7 @@ from textual.widgets import DataTable, TabbedContent, Tree
 
 from tests.ui.conftest import AppFactory
 from tests.ui.ui_helpers import pilot_test, plain, replace_block, run_block, text_of
+from tutor.core.i18n import tr
 from tutor.ui.widgets.graph_view import GraphView
 from tutor.ui.widgets.loss_plot import ComparisonView
 
@@ -74,3 +75,29 @@ async def test_tab_names_follow_the_language(make_app: AppFactory) -> None:
             "Resultado", "Grafo", "Comparar"]
         await pilot.press("l")
         assert str(tabs.get_tab("tab-graph").label) == "Graph"
+
+
+@pilot_test
+async def test_a_language_switch_redraws_the_graph_and_compare_panes(make_app: AppFactory) -> None:
+    app = make_app(lesson="inplace-residual")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await run_block(pilot)
+        graph, compare = screen.query_one(GraphView), screen.query_one(ComparisonView)
+
+        def said() -> tuple[str, str, list[str], str]:
+            table = compare.query_one(DataTable)
+            return (plain(graph.query_one(Tree).root.label), text_of(graph), [plain(c.label) for c in table.columns.values()],
+                    text_of(compare))
+
+        title, graph_text, columns, compare_text = said()
+        assert columns == [tr(f"compare.{key}", "en") for key in ("parameter", "max_abs_diff", "rel_diff", "state")]
+        await pilot.press("l")
+        await pilot.pause()
+        assert app.language == "es"
+        es_title, es_graph_text, es_columns, es_compare_text = said()
+        assert title.startswith("Autograd graph from the loss") and es_title.startswith("Grafo de autograd desde la pérdida")
+        assert es_graph_text != graph_text
+        assert es_columns == [tr(f"compare.{key}", "es") for key in ("parameter", "max_abs_diff", "rel_diff", "state")]
+        assert "loss" in compare_text and "pérdida" in es_compare_text and "loss" not in es_compare_text
+        assert es_compare_text != compare_text

@@ -7,6 +7,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tutor.core.graph import AutogradGraph
+from tutor.core.i18n import Wording, tr
 from tutor.core.results import TensorComparison
 from tutor.ui.widgets.graph_view import GraphView
 from tutor.ui.widgets.loss_plot import ComparisonView
@@ -24,9 +25,13 @@ async def test_the_graph_pane_says_why_there_is_no_graph_and_whose_graph_it_is(s
     view = GraphView()
     async with Host(view).run_test(size=(80, 24)) as pilot:
         assert message_of(view) == "Run the block to see its autograd graph."
-        view.show(None, stopped="training raised: backward from a tensor that is not part of any graph")
+        view.show(None, stopped=Wording(key="graph.no_backward"))
         await pilot.pause()
-        assert message_of(view).startswith("No graph: the run stopped before backward. training raised")
+        assert message_of(view).startswith("No graph: the run stopped before backward. This lesson's check generates")
+        view.language = "es"  # the reason is said again in the new language
+        await pilot.pause()
+        assert message_of(view) == tr("graph.none", "es", message=tr("graph.no_backward", "es"))
+        view.language = "en"
         view.show(starter_graph, steps=30)
         await pilot.pause()
         assert message_of(view) == ("This run trained for 30 steps: the graph is the first step's, "

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tutor.core.i18n import say
 from tutor.core.progress import MAX_BLOCK_BYTES, MAX_LESSONS, LessonState, ProgressStore, SaveError, read_save
 from tutor.core.results import RunResult, Status
 from tutor.core.savefiles import LOCK_WAIT_S, MAX_SAVE_BYTES
@@ -103,10 +104,10 @@ BIG_BLOCKS = {"17 MB": "x" * 17_000_000, "3 MB of control characters": "\x01" * 
 
 @pytest.mark.parametrize("kind", list(BIG_BLOCKS))
 def test_a_block_over_the_cap_is_not_kept_the_learner_is_told_and_the_progress_is(tmp_path: Path, kind: str) -> None:
-    store = ProgressStore(tmp_path, "ana", language="en")
+    store = ProgressStore(tmp_path, "ana")
     store.save_block(LESSON, "my block")
     store.record_run(LESSON, BIG_BLOCKS[kind], passed())
-    (notice,) = store.take_notices()
+    (notice,) = [say(taken, "en") for taken in store.take_notices()]
     assert f"more than the {MAX_BLOCK_BYTES // 1024} KB" in notice and "not saved" in notice
     store.save_block(LESSON, BIG_BLOCKS[kind])
     assert len(store.take_notices()) == 1
@@ -122,12 +123,12 @@ def test_an_older_save_holding_a_huge_block_keeps_its_progress(tmp_path: Path, k
     (tmp_path / "ana.json").write_text(save_text({LESSON: {"state": "solved", "runs": 5, "last_block": BIG_BLOCKS[kind]},
                                                   "inplace-softmax": {"state": "attempted", "last_block": "small"}},
                                                  version=2))
-    store = ProgressStore(tmp_path, "ana", language="en")
+    store = ProgressStore(tmp_path, "ana")
     save = store.load()
     assert (save.lessons[LESSON].state, save.lessons[LESSON].runs, save.lessons[LESSON].last_block) == (
         LessonState.SOLVED, 5, None)
     assert save.lessons["inplace-softmax"].last_block == "small"
-    (notice,) = store.take_notices()
+    (notice,) = [say(taken, "en") for taken in store.take_notices()]
     assert LESSON in notice and "dropped" in notice and "rest of your progress is kept" in notice
     assert not [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]  # nothing quarantined
     assert store.path.stat().st_size < 10_000  # rewritten without the block
@@ -145,7 +146,7 @@ def test_a_folder_or_fifo_under_the_learners_name_never_crashes_the_tutor(tmp_pa
     expected = "a folder, not a save" if kind == "folder" else "not a regular file"
     assert expected in progress.stderr
     app = build_app(Settings.resolve(saves_dir=str(tmp_path), learner="ana"))
-    assert app.save.lessons == {} and any(expected in notice for notice in app.notices)
+    assert app.save.lessons == {} and any(expected in say(notice, "en") for notice in app.notices)
     moved = [p for p in tmp_path.iterdir() if p.name.startswith("ana.json.corrupt-")]
     assert len(moved) == 1  # the learner's own odd file is moved aside, as any unreadable save
     app.store.record_hint(LESSON, 1)
@@ -175,7 +176,7 @@ def test_a_file_of_another_account_under_the_learners_name_is_refused(tmp_path: 
     path.write_text(save_text({LESSON: {"state": "solved"}}))
     os.chown(path, NOBODY, NOBODY)
     before = path.read_bytes()
-    store = ProgressStore(tmp_path, "ana", language="en")
+    store = ProgressStore(tmp_path, "ana")
     with pytest.raises(SaveError) as refused:
         store.record_hint(LESSON, 1)
     message = str(refused.value)
@@ -196,7 +197,7 @@ HOLDER = textwrap.dedent("""
 
 
 def test_a_lock_held_elsewhere_is_waited_on_only_a_moment(tmp_path: Path) -> None:
-    store = ProgressStore(tmp_path, "ana", language="en")
+    store = ProgressStore(tmp_path, "ana")
     store.record_hint(LESSON, 1)
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(store.lock_path)], stdout=subprocess.PIPE, text=True)
     try:

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tutor.core.i18n import say
 from tutor.core import settings as tutor_settings
 from tutor.core.learners import LearnerNameError, validate_learner_name
 from tutor.core.settings import resolve_learner, resolve_saves_dir
@@ -54,7 +55,7 @@ def test_hostile_names_are_refused_with_a_plain_reason(name: str, tmp_path: Path
 def test_the_reason_is_translated() -> None:
     with pytest.raises(LearnerNameError) as caught:
         validate_learner_name("a/b")
-    assert "separador" in caught.value.explain("es")
+    assert "separador" in say(caught.value.wording, "es")
     assert "separator" in str(caught.value)
 
 

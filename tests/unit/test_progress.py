@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tutor.core.i18n import say
 from tutor.core.lessons import Lesson
 from tutor.core.progress import (SCHEMA_VERSION, LearnerSave, LessonState, ProgressStore, SaveError, read_save,
                                  save_path)
@@ -152,13 +153,13 @@ CORRUPT = {
 @pytest.mark.parametrize("kind", list(CORRUPT))
 def test_a_corrupted_save_is_moved_aside_reported_and_replaced(kind: str, tmp_path: Path) -> None:
     tmp_path.joinpath("ana.json").write_bytes(CORRUPT[kind])
-    store = ProgressStore(tmp_path, "ana", language="en")
+    store = ProgressStore(tmp_path, "ana")
     save = store.load()
     assert save.lessons == {}
     moved = [p for p in tmp_path.iterdir() if p.name.startswith("ana.json.corrupt-")]
     assert len(moved) == 1 and moved[0].read_bytes() == CORRUPT[kind]  # kept, not lost
     assert len(store.notices) == 1
-    assert str(moved[0]) in store.notices[0] and "fresh save" in store.notices[0]
+    assert str(moved[0]) in say(store.notices[0], "en") and "fresh save" in say(store.notices[0], "en")
     assert on_disk(store).lessons == {}  # a valid save is in place again
     store.record_opened(LESSON)
     assert ProgressStore(tmp_path, "ana").load().last_lesson == LESSON
@@ -174,9 +175,9 @@ def test_a_second_corruption_does_not_overwrite_the_first_quarantine(tmp_path: P
 
 def test_the_quarantine_notice_speaks_the_learners_language(tmp_path: Path) -> None:
     tmp_path.joinpath("ana.json").write_bytes(b"???")
-    store = ProgressStore(tmp_path, "ana", language="es")
+    store = ProgressStore(tmp_path, "ana")
     store.load()
-    assert "Se ha movido" in store.notices[0]
+    assert "Se ha movido" in say(store.notices[0], "es")
 
 
 def test_peek_changes_nothing_even_for_a_corrupted_save(tmp_path: Path) -> None:
@@ -314,7 +315,7 @@ def test_a_save_that_is_a_symlink_is_moved_aside_not_followed(tmp_path: Path) ->
     (saves / "ana.json").symlink_to(elsewhere)
     store = ProgressStore(saves, "ana")
     assert store.load().lessons == {}
-    assert "symbolic link" in store.notices[0]
+    assert "symbolic link" in say(store.notices[0], "en")
     store.record_hint(LESSON, 1)
     assert not store.path.is_symlink()
     assert json.loads(elsewhere.read_text())["lessons"][LESSON]["runs"] == 9  # untouched

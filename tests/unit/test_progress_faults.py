@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tutor.core.i18n import say
 from tutor.core.progress import LearnerSave, ProgressStore, SaveError
 from tutor.core.results import RunResult, Status
 
@@ -72,7 +73,7 @@ def test_a_full_disk_gives_a_clear_message_and_keeps_the_old_save(tiny_fs: Path)
     with pytest.raises(SaveError) as caught:
         store.save_block(LESSON, "a longer block " * 2000)
     assert "the disk is full" in str(caught.value) and str(store.path) in str(caught.value)
-    assert "disco está lleno" in caught.value.explain("es")
+    assert "disco está lleno" in say(caught.value.wording, "es")
     assert store.path.read_bytes() == before  # the old save, intact
     assert LearnerSave.model_validate_json(before).lessons[LESSON].last_block == "my block"
     assert not list(saves.glob(".ana.json.*.tmp"))  # the failed attempt cleaned up after itself
@@ -111,7 +112,7 @@ def test_a_read_only_folder_is_reported_at_start_up(read_only_saves: Path) -> No
         with pytest.raises(SaveError) as caught:
             store.load()
         assert "read-only" in str(caught.value) and "--saves-dir" in str(caught.value)
-        assert "solo lectura" in caught.value.explain("es")
+        assert "solo lectura" in say(caught.value.wording, "es")
     assert ProgressStore(read_only_saves, "ana").peek().lessons[LESSON].hint_rung == 2  # still readable
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +128,11 @@ def test_an_unknown_scenario_or_target_is_an_error_not_a_crash(inplace_lesson, c
 def test_a_timeout_must_be_finite_and_sane(seconds: float) -> None:
     with pytest.raises(ValueError, match="a timeout is a number of seconds"):
         RunLimits(timeout_s=seconds)
+
+
+def test_a_run_the_tutor_cannot_start_is_an_error_not_the_blocks_fault(inplace_lesson, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))  # no room for a scratch folder
+    result = run_block(inplace_lesson, inplace_lesson.code.fix)
+    assert result.status is Status.ERROR
+    assert result.message.startswith("the tutor could not start this run") and "not run" in result.message

@@ -17,6 +17,7 @@ from tutor.core.results import RunResult, Status
 from tests.processes import alive
 from tutor.core.runner import BlockRun, RunCancelled, RunLimits, run_block
 from tutor.core.warm import RunnerSession
+from tutor.present.diagnosis import runner_note
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,8 @@ def test_when_the_warm_process_is_killed_the_next_run_falls_back_then_warms_agai
         assert fallback.status is Status.FAILED
         assert fallback.diagnosis is not None and fallback.diagnosis.kind.value == "inplace_version"
         assert fallback.evidence["runner"] == "cold"
-        assert "had stopped" in fallback.evidence["runner_note"]
+        assert fallback.evidence["runner_fallback"] == "stopped"
+        assert "had stopped" in (runner_note(fallback, "en") or "")
         assert warm.wait_ready()  # a new server was started for the runs after
         assert warm.server_pid not in (None, server)
         again = run_block(inplace_lesson, inplace_lesson.code.fix, session=warm)
@@ -95,10 +97,10 @@ def test_when_the_warm_process_is_killed_the_next_run_falls_back_then_warms_agai
 
 def test_a_server_that_is_not_ready_in_time_means_a_cold_run_with_a_note(inplace_lesson) -> None:
     with RunnerSession(ready_timeout_s=0, restarts=0) as warm:
-        result = run_block(inplace_lesson, inplace_lesson.code.fix, session=warm, language="es")
+        result = run_block(inplace_lesson, inplace_lesson.code.fix, session=warm)
         assert result.passed
         assert result.evidence["runner"] == "cold"
-        assert "no arrancó" in result.evidence["runner_note"]
+        assert "no arrancó" in (runner_note(result, "es") or "")
         assert warm.server_pid is None  # given up on, and no restart was allowed
 
 
@@ -160,7 +162,8 @@ def test_a_stopped_server_is_replaced_at_once_and_the_run_goes_cold_without_a_fa
                 os.kill(server, signal.SIGCONT)
         assert result.passed, result.message
         assert result.evidence["runner"] == "cold"
-        assert "did not answer" in result.evidence["runner_note"]
+        assert result.evidence["runner_fallback"] == "no_answer"
+        assert "did not answer" in (runner_note(result, "en") or "")
         assert not alive(server)  # replaced, not waited on
         assert warm.wait_ready() and warm.server_pid not in (None, server)
 

@@ -9,7 +9,7 @@ from tutor.commands.common import add_block_arguments, run_learner_block
 from tutor.core.settings import Settings
 from tutor.core.symptoms import recognised_wrong_fix
 from tutor.present.console import console_for
-from tutor.present.diagnosis import result_panel
+from tutor.present.diagnosis import contract, result_panel
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,10 +26,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     lesson, result = run_learner_block(args, settings, detect_anomaly=args.detect_anomaly)
     wrong = recognised_wrong_fix(lesson, result)
     if args.json:
-        contract = json.loads(result.contract_json())
-        contract["wrong_fix"] = None if wrong is None else {"index": lesson.wrong_fixes.index(wrong),
-                                                             "why": wrong.why.get(lang)}
-        print(json.dumps(contract, ensure_ascii=False))
+        report = contract(result, lang)
+        report["wrong_fix"] = None if wrong is None else {"index": lesson.wrong_fixes.index(wrong),
+                                                           "why": wrong.why.get(lang)}
+        print(json.dumps(report, ensure_ascii=False))
     else:
         console_for().print(result_panel(result, lang, None if wrong is None else wrong.why.get(lang)))
     return 0 if result.passed else 1

@@ -7,7 +7,7 @@ import sys
 
 from tutor.core.course import Course, UnknownLesson, load_course
 from tutor.core.files import BLOCK_BYTES, UnreadableFile, read_regular_file
-from tutor.core.i18n import tr
+from tutor.core.i18n import say, tr
 from tutor.core.lessons import Lesson
 from tutor.core.progress import LessonState, ProgressStore, SaveError
 from tutor.core.results import RunResult
@@ -27,12 +27,12 @@ def lesson(settings: Settings, lesson_id: str) -> Lesson:
     try:
         return course(settings).get(lesson_id)
     except UnknownLesson as error:
-        raise CommandError(error.explain(settings.language)) from None
+        raise CommandError(say(error.wording, settings.language)) from None
 
 
 def open_store(settings: Settings) -> ProgressStore:
     """The store of the learner the settings name."""
-    return ProgressStore(settings.saves_dir, settings.learner, language=settings.language)
+    return ProgressStore(settings.saves_dir, settings.learner)
 
 
 def confirmed(question: str, lang: str) -> bool:
@@ -71,7 +71,7 @@ def run_learner_block(args: argparse.Namespace, settings: Settings, **options: o
         raise CommandError(f"--timeout: {error}") from None
     chosen = lesson(settings, args.lesson)
     block = read_bytes_file(args.file)
-    return chosen, run_block(chosen, block, limits=limits, language=settings.language, **options)
+    return chosen, run_block(chosen, block, limits=limits, **options)
 
 
 def read_bytes_file(path: str) -> bytes:

@@ -16,7 +16,7 @@ from tutor.core.i18n import tr
 from tutor.core.settings import Settings
 from tutor.present.compare import comparison_report, loss_curves
 from tutor.present.console import console_for
-from tutor.present.diagnosis import result_panel
+from tutor.present.diagnosis import result_panel, verdict_text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     _, result = run_learner_block(args, settings)
     if args.json:
         control, yours = loss_curves(result, lang).values()
-        print(json.dumps({"lesson": result.lesson, "status": result.status.value, "message": result.message,
+        print(json.dumps({"lesson": result.lesson, "status": result.status.value, "message": verdict_text(result, lang),
                           "gradients": [row.model_dump() for row in result.gradients],
                           "losses": {"control": _json_curve(control), "yours": _json_curve(yours)}},
                          ensure_ascii=False))

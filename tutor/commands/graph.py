@@ -15,6 +15,7 @@ from tutor.commands.common import add_block_arguments, run_learner_block
 from tutor.core.i18n import tr, tr_count
 from tutor.core.settings import Settings
 from tutor.present.console import console_for
+from tutor.present.diagnosis import verdict_text
 from tutor.present.graph import graph_tree, training_steps
 
 
@@ -35,15 +36,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     _, result = run_learner_block(args, settings, capture_graph=True)
     graph = result.graph
     if args.json:
-        print(json.dumps({"lesson": result.lesson, "status": result.status.value, "message": result.message,
+        print(json.dumps({"lesson": result.lesson, "status": result.status.value, "message": verdict_text(result, lang),
                           "graph": None if graph is None else graph.contract()}, ensure_ascii=False))
     elif graph is None:
-        console_for().print(tr("graph.none", lang, message=result.message))
+        console_for().print(tr("graph.none", lang, message=verdict_text(result, lang)))
     else:
         console_for().print(graph_tree(graph, lang, scoped=not args.all, every_saved=args.saved))
         steps = training_steps(result)
         if steps > 1:
             console_for().print(Text(tr_count("graph.first_step", lang, steps)))
-        console_for().print(Text(result.message))
+        console_for().print(Text(verdict_text(result, lang)))
     return 0 if graph is not None else 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tutor.commands.common import CommandError, confirmed, lesson, open_store
-from tutor.core.i18n import tr
+from tutor.core.i18n import say, tr
 from tutor.core.lessons import Lesson
 from tutor.core.progress import MAX_HINT_RUNG, ProgressStore, SaveError
 from tutor.core.settings import Settings
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         rung = reveal_next(store, chosen)
     except SaveError as error:
-        raise CommandError(error.explain(lang)) from None
+        raise CommandError(say(error.wording, lang)) from None
     console.print(hint_lines(chosen, rung, lang))
     if rung == reached:
         console.print(tr("hint.all_shown", lang))

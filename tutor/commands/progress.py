@@ -10,7 +10,7 @@ from rich.table import Table
 
 from tutor.commands.common import CommandError, confirmed, course, open_store
 from tutor.core.course import UnknownLesson
-from tutor.core.i18n import tr
+from tutor.core.i18n import say, tr
 from tutor.core.progress import MAX_HINT_RUNG, LearnerSave, LessonProgress, SaveError
 from tutor.core.settings import Settings
 from tutor.present.console import console_for, print_notice
@@ -56,10 +56,10 @@ def run_progress(args: argparse.Namespace, settings: Settings) -> int:
     try:
         save = store.peek()
     except SaveError as error:
-        raise CommandError(error.explain(lang)) from None
+        raise CommandError(say(error.wording, lang)) from None
     console = console_for()
     for notice in store.notices:
-        print_notice(notice)
+        print_notice(say(notice, lang))
     console.print(progress_table(save, course(settings).ordered_ids(save.lessons), lang))
     console.print(tr("progress.file", lang, path=str(store.path)))
     return 0
@@ -82,7 +82,7 @@ def run_reset(args: argparse.Namespace, settings: Settings) -> int:
         if args.lesson is not None:
             known = course(settings).ordered_ids(saved.lessons)
             if args.lesson not in known:
-                raise CommandError(UnknownLesson(args.lesson, known).explain(lang))
+                raise CommandError(say(UnknownLesson(args.lesson, known).wording, lang))
         what = tr("reset.all", lang) if args.all else args.lesson
         if not has_progress(saved, args.lesson):  # nothing to forget: no question, no lock, no file
             console_for().print(tr("reset.nothing", lang, what=what, learner=store.learner))
@@ -92,8 +92,8 @@ def run_reset(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         store.reset(None if args.all else args.lesson)
     except SaveError as error:
-        raise CommandError(error.explain(lang)) from None
+        raise CommandError(say(error.wording, lang)) from None
     for notice in store.notices:
-        print_notice(notice)
+        print_notice(say(notice, lang))
     console_for().print(tr("reset.done", lang, what=what, learner=store.learner))
     return 0

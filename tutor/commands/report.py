@@ -48,8 +48,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         blocks = sum(block is not None for _, _, block in solves(report))
         console_for(sys.stderr).print(tr("report.verifying", lang, blocks=blocks))
         with RunnerSession() as session:
-            verify(report, the_course, lambda lesson_id, block: run_block(
-                the_course.get(lesson_id), block, session=session, language=lang))
+            verify(report, the_course, lambda lesson_id, block: run_block(the_course.get(lesson_id), block,
+                                                                          session=session))
     if args.format == "json":
         print(json.dumps(as_data(report), ensure_ascii=False, indent=2))
     elif args.format == "csv":

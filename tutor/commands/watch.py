@@ -25,17 +25,16 @@ from rich.text import Text
 
 from tutor.commands.common import CommandError, course, lesson, open_store
 from tutor.core.course import Course
-from tutor.core.i18n import tr
+from tutor.core.i18n import say, tr
 from tutor.core.lessons import Lesson
 from tutor.core.progress import MAX_HINT_RUNG, LearnerSave, LessonState, ProgressStore, SaveError
 from tutor.core.results import RunResult
 from tutor.core.runner import BlockRun
 from tutor.core.settings import Settings
-from tutor.core.verdict import message_in
 from tutor.core.warm import RunnerSession
 from tutor.core.workfile import open_block_file, read_block
 from tutor.present.console import console_for
-from tutor.present.diagnosis import diagnosis_card, evidence_table, gradients_table
+from tutor.present.diagnosis import diagnosis_card, evidence_table, gradients_table, runner_note, verdict_text
 from tutor.present.hints import hint_lines
 
 SAVED, KEY = "saved", "key"
@@ -72,7 +71,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         save = store.load()
     except SaveError as error:
-        raise CommandError(error.explain(lang)) from None
+        raise CommandError(say(error.wording, lang)) from None
     loaded = course(settings)
     if not loaded.lessons:
         raise CommandError(tr("watch.no_lessons", lang))
@@ -82,7 +81,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         try:
             Watch(store, loaded, lang, session, console_for()).follow(chosen)
         except SaveError as error:
-            raise CommandError(error.explain(lang)) from None
+            raise CommandError(say(error.wording, lang)) from None
     return 0
 
 
@@ -144,7 +143,7 @@ class Watch:
         assert self.lesson is not None
         block = read_block(self.path)
         self.console.print(tr("watch.running", self.lang, time=time.strftime("%H:%M:%S")))
-        result = BlockRun(self.lesson, block, language=self.lang, session=self.session).wait()
+        result = BlockRun(self.lesson, block, session=self.session).wait()
         self.last_run = block
         self.store.record_run(self.lesson.id, block, result)
         self.passed = self.passed or result.passed
@@ -153,8 +152,11 @@ class Watch:
     def show(self, result: RunResult) -> None:
         status = tr(f"status.{result.status.value}", self.lang)
         mark = "✓" if result.passed else "✗"
-        self.console.print(Text.assemble((f"{mark} {status}: ", "bold"), message_in(result, self.lang)))
-        verdict = message_in(result, self.lang)
+        verdict = verdict_text(result, self.lang)
+        self.console.print(Text.assemble((f"{mark} {status}: ", "bold"), verdict))
+        note = runner_note(result, self.lang)
+        if note:
+            self.console.print(Text(note, style="dim"))
         for table in (diagnosis_card(result.diagnosis, self.lang, verdict) if result.diagnosis else None,
                       gradients_table(result.gradients, self.lang), evidence_table(result)):
             if table is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from tutor.core.files import LESSON_BYTES, UnreadableFile, read_regular_file
-from tutor.core.i18n import tr
+from tutor.core.i18n import DEFAULT_LANGUAGE, Wording, say
 from tutor.core.lessons import Lesson
 from tutor.core.locations import lessons_dir
 from tutor.core.tomlread import TomlSyntaxError, load_toml_text
@@ -98,19 +98,17 @@ class LessonFileError(ValueError):
 
 
 class UnknownLesson(KeyError):
-    """A lesson id the course does not have; `explain` names the closest ids and all the others."""
+    """A lesson id the course does not have; its `wording` names the closest id and all the others."""
 
     def __init__(self, lesson_id: str, known: list[str]) -> None:
         self.lesson_id = lesson_id
-        self.known = known
-        self.suggestions = difflib.get_close_matches(lesson_id, known, n=1, cutoff=0.6)
-        super().__init__(self.explain("en"))
-
-    def explain(self, language: str) -> str:
-        known = ", ".join(self.known)
-        if not self.suggestions:
-            return tr("lesson.unknown", language, lesson=self.lesson_id, known=known)
-        return tr("lesson.did_you_mean", language, lesson=self.lesson_id, suggestion=self.suggestions[0], known=known)
+        values: dict[str, str | int | float | None] = {"lesson": lesson_id, "known": ", ".join(known)}
+        suggestions = difflib.get_close_matches(lesson_id, known, n=1, cutoff=0.6)
+        if suggestions:
+            self.wording = Wording(key="lesson.did_you_mean", values={**values, "suggestion": suggestions[0]})
+        else:
+            self.wording = Wording(key="lesson.unknown", values=values)
+        super().__init__(say(self.wording, DEFAULT_LANGUAGE))
 
 
 def _describe(error: ValidationError) -> str:

@@ -8,14 +8,24 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.resources import files
-from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from tutor.core.tomlread import load_toml_text
 
-if TYPE_CHECKING:
-    from tutor.core.results import Wording  # results -> graph -> i18n: no import at run time
-
 DEFAULT_LANGUAGE = "en"
+
+
+class Wording(BaseModel):
+    """A sentence of the catalogue kept as its key and values, so that a front end can say it
+    in any language (`say`); `terms` are values that are themselves sentences of the catalogue.
+    The core hands out wordings, never sentences in a language."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    values: dict[str, str | int | float | None] = Field(default_factory=dict)
+    terms: dict[str, Wording] = Field(default_factory=dict)
 
 
 def available_languages() -> list[str]:

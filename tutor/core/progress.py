@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from tutor.core.i18n import DEFAULT_LANGUAGE, tr
+from tutor.core.i18n import Wording
 from tutor.core.learners import validate_learner_name
 from tutor.core.results import RunResult, Status
 from tutor.core.savefiles import (MAX_OLD_SAVE_BYTES, MAX_SAVE_BYTES, SaveError, SaveUnreadable, ensure_folder,
@@ -190,13 +190,12 @@ def block_digest(block: str) -> str:
 class ProgressStore:
     """One learner's progress in `saves_dir`. Mutating calls return the merged, saved state."""
 
-    def __init__(self, saves_dir: Path, learner: str, language: str = DEFAULT_LANGUAGE) -> None:
+    def __init__(self, saves_dir: Path, learner: str) -> None:
         self.learner = validate_learner_name(learner)
         self.saves_dir = Path(saves_dir)
         self.path = save_path(self.saves_dir, self.learner)
         self.lock_path = self.saves_dir / f".{self.learner}{LOCK_SUFFIX}"
-        self.language = language  # of the notices
-        self.notices: list[str] = []
+        self.notices: list[Wording] = []  # what the learner should hear about their save
 
     # --- reading ---
 
@@ -205,7 +204,7 @@ class ProgressStore:
         and a fresh one started. Raises SaveError only when the folder cannot be used at all."""
         return self._update(lambda save: None)
 
-    def take_notices(self) -> list[str]:
+    def take_notices(self) -> list[Wording]:
         """The notices so far (a save moved aside, a block not kept), each given once."""
         notices, self.notices = self.notices, []
         return notices
@@ -220,7 +219,8 @@ class ProgressStore:
                 return self._fresh()
             raise
         except SaveUnreadable as error:
-            self.notices.append(tr("progress.unreadable_peek", self.language, path=str(self.path), detail=str(error)))
+            self.notices.append(Wording(key="progress.unreadable_peek",
+                                        values={"path": str(self.path), "detail": str(error)}))
             return self._fresh()
 
     # --- changing ---
@@ -311,8 +311,8 @@ class ProgressStore:
         """Whether a save may keep `block`; if not, the learner is told (their progress is kept)."""
         if block_fits(block):
             return True
-        self.notices.append(tr("progress.block_too_large", self.language, size=-(-stored_size(block) // 1024),
-                               limit=MAX_BLOCK_BYTES // 1024))
+        self.notices.append(Wording(key="progress.block_too_large",
+                                    values={"size": -(-stored_size(block) // 1024), "limit": MAX_BLOCK_BYTES // 1024}))
         return False
 
     def _read_locked(self) -> tuple[LearnerSave, bool]:
@@ -325,12 +325,12 @@ class ProgressStore:
             save = read_save(self.path, MAX_OLD_SAVE_BYTES, dropped)
         except SaveUnreadable as error:
             moved = quarantine(self.path)
-            self.notices.append(tr("progress.quarantined", self.language, path=str(self.path),
-                                   moved=str(moved), detail=str(error)))
+            self.notices.append(Wording(key="progress.quarantined",
+                                        values={"path": str(self.path), "moved": str(moved), "detail": str(error)}))
             return self._fresh(), True
         if dropped:
-            self.notices.append(tr("progress.blocks_dropped", self.language, lessons=", ".join(dropped),
-                                   limit=MAX_BLOCK_BYTES // 1024))
+            self.notices.append(Wording(key="progress.blocks_dropped",
+                                        values={"lessons": ", ".join(dropped), "limit": MAX_BLOCK_BYTES // 1024}))
         return save, bool(dropped)
 
     def _update(self, change: Callable[[LearnerSave], None]) -> LearnerSave:

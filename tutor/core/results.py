@@ -1,7 +1,8 @@
 """What a run produces: the JSON contracts of `check` and `diagnose`.
 
-These models cross the process boundary (the sandboxed child writes a
-`RunResult` as JSON, the tutor reads it back), so they hold only plain data.
+The tutor builds a `RunResult` from the raw results its runs send back (tutor/core/rawresult.py)
+and the learner's stderr (tutor/core/verdict.py); `check --json` prints it. They hold only
+plain data and catalogue wordings.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from enum import Enum
 from pydantic import BaseModel, ConfigDict, Field
 
 from tutor.core.graph import AutogradGraph
+from tutor.core.i18n import Wording
 
 
 class Status(str, Enum):
@@ -70,24 +72,13 @@ class TensorComparison(BaseModel):
     matches: bool = False  # within the lesson's tolerance
 
 
-class Wording(BaseModel):
-    """A sentence of the message catalogue kept as its key and values, so that it can be
-    said again in another language (`tutor.core.i18n.say`); `terms` are values that are
-    themselves sentences of the catalogue."""
-
-    model_config = ConfigDict(frozen=True)
-
-    key: str
-    values: dict[str, str | int | float | None] = Field(default_factory=dict)
-    terms: dict[str, Wording] = Field(default_factory=dict)
-
-
 class RunResult(BaseModel):
-    """The outcome of one check of a learner's block (DESIGN.md "Contracts")."""
+    """The outcome of one check of a learner's block: the `check --json` contract (README, "The
+    `check` and `diagnose` contracts"), whose `message` the front end says in the learner's language."""
 
     lesson: str
     status: Status
-    message: str  # `wording` said in the run's language
+    message: str  # `wording` said in English, for logs and validate's report
     wording: Wording | None = Field(default=None, exclude=True)
     diagnosis: Diagnosis | None = None
     gradients: list[TensorComparison] = Field(default_factory=list)

@@ -28,13 +28,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.core.i18n import tr
+from tutor.core.i18n import Wording
 from tutor.core.job import BLOCK_FILENAME, RESULT_BYTES, Job
 from tutor.core.launch import Launcher, RunnerUnavailable, RunProcess, own_children, protect_this_process, stop
 from tutor.core.lessons import Lesson
 from tutor.core.rawresult import MalformedResult, Observed, decode
-from tutor.core.results import RunResult, Status, Wording
-from tutor.core.verdict import control_failed, crash_how, judge, sandbox_failed, unfinished, unreadable
+from tutor.core.results import RunResult, Status
+from tutor.core.verdict import (control_failed, crash_how, failed_to_start, judge, sandbox_failed, unfinished,
+                                unreadable)
 
 from tutor.core.warm import RunnerSession
 
@@ -178,7 +179,7 @@ class BlockRun:
 
     With a `session`, the runs fork from its warm runner; when that runner is not there,
     they start cold and the evidence says so: `runner` is "warm" or "cold", and
-    `runner_note` (cold only) tells the learner why, in their language.
+    `runner_fallback` (cold only) names why: "not_started", "stopped" or "no_answer".
     """
 
     def __init__(
@@ -189,7 +190,6 @@ class BlockRun:
         detect_anomaly: bool = False,
         capture_graph: bool = False,
         limits: RunLimits = RunLimits(),
-        language: str = "en",
         session: RunnerSession | None = None,
     ) -> None:
         self.lesson = lesson
@@ -197,7 +197,6 @@ class BlockRun:
         self.detect_anomaly = detect_anomaly
         self.capture_graph = capture_graph
         self.limits = limits
-        self.language = language
         self.session = session
         self._cancelled = threading.Event()
 
@@ -205,8 +204,15 @@ class BlockRun:
         self._cancelled.set()
 
     def wait(self) -> RunResult:
-        """Run to a verdict; raises RunCancelled if `cancel()` came first."""
+        """Run to a verdict; raises RunCancelled if `cancel()` came first. A run the tutor could
+        not start (no scratch folder, no pipe, no process) is an `error`, not the block's fault."""
         protect_this_process()
+        try:
+            return self._wait()
+        except OSError as error:
+            return failed_to_start(self.lesson.id, error)
+
+    def _wait(self) -> RunResult:
         if self.session is None:
             return self._cold()
         try:
@@ -214,8 +220,7 @@ class BlockRun:
             how: dict[str, object] = {"runner": "warm"}
         except RunnerUnavailable as unavailable:
             result = self._cold()
-            why = tr(f"runner.fallback.{unavailable.reason}", self.language)
-            how = {"runner": "cold", "runner_note": tr("runner.fallback", self.language, why=why)}
+            how = {"runner": "cold", "runner_fallback": unavailable.reason}
         return result.model_copy(update={"evidence": {**result.evidence, **how}})
 
     def _cold(self) -> RunResult:
@@ -225,7 +230,7 @@ class BlockRun:
             try:
                 return self._attempt(fresh.launch)
             except RunnerUnavailable as unavailable:
-                return sandbox_failed(self.lesson.id, unavailable.reason, self.language)
+                return sandbox_failed(self.lesson.id, unavailable.reason)
 
     def _job(self) -> Job:
         check = self.lesson.check
@@ -302,24 +307,24 @@ class BlockRun:
 
     def _verdict(self, learner: Started, outcome: Observed | Wording | None, control: Started | None,
                  kept: Observed | None, job: Job) -> RunResult:
-        lesson_id, language = self.lesson.id, self.language
+        lesson_id = self.lesson.id
         if learner.returncode is None:
-            return unfinished(lesson_id, Status.TIMEOUT, language, seconds=self.limits.timeout_s)
+            return unfinished(lesson_id, Status.TIMEOUT, seconds=self.limits.timeout_s)
         if learner.result.overflowed:  # the run then dies writing to a closed pipe: say why
-            return unreadable(lesson_id, Wording(key="result.too_large", values={"mb": RESULT_BYTES >> 20}), language)
+            return unreadable(lesson_id, Wording(key="result.too_large", values={"mb": RESULT_BYTES >> 20}))
         if learner.returncode != 0:  # only a clean exit has a result, whatever the run left in the pipe
-            return unfinished(lesson_id, Status.CRASHED, language, returncode=learner.returncode)
+            return unfinished(lesson_id, Status.CRASHED, returncode=learner.returncode)
         if isinstance(outcome, Wording):
-            return unreadable(lesson_id, outcome, language)
+            return unreadable(lesson_id, outcome)
         assert outcome is not None
         expected = kept if kept is not None else self._control_from(control)
         if isinstance(expected, Wording) and outcome.header.outcome in ("observed", "raised"):
-            return control_failed(lesson_id, expected, language)
+            return control_failed(lesson_id, expected)
         if isinstance(expected, Observed) and kept is None and self.session is not None:
             self.session.keep_control(job, expected)
         err = learner.stderr.text()
         result = judge(lesson_id, outcome, expected if isinstance(expected, Observed) else None, err,
-                       self.lesson.check.tolerance, language)
+                       self.lesson.check.tolerance)
         return result.model_copy(update={"graph": outcome.header.graph})
 
     def _control_from(self, control: Started | None) -> Observed | Wording:

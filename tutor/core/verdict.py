@@ -1,11 +1,12 @@
-"""From what the runs saw to a verdict the learner can read, in their language.
+"""From what the runs saw to a verdict the learner can read.
 
 The learner's run and the control's each report raw results; the verdict is decided
 here, in the tutor's process, which runs no learner code. A pass needs at least one
 compared tensor, and every one of them matching the control's.
 
-Each verdict is kept as a `Wording` (catalogue keys and values), so the tutor can say it
-again when the learner switches language; `message` is it said in the run's language.
+A verdict is a status and its `Wording` (catalogue keys and values), which the front ends
+say in the learner's language, again after a switch; `message` is the English text, for
+logs and validate's report.
 """
 
 from __future__ import annotations
@@ -14,28 +15,26 @@ import signal
 
 from tutor.core.closeness import compare_all
 from tutor.core.diagnose import diagnose
-from tutor.core.i18n import say
+from tutor.core.i18n import DEFAULT_LANGUAGE, Wording, say
 from tutor.core.job import RawResult
 from tutor.core.rawresult import Observed
-from tutor.core.results import DiagnosisKind, RunResult, Status, Wording
+from tutor.core.results import DiagnosisKind, RunResult, Status
 
 _NAMES_SHOWN = 4
 
 
-def judge(lesson_id: str, learner: Observed, control: Observed | None, stderr: str, tolerance: float,
-          language: str) -> RunResult:
+def judge(lesson_id: str, learner: Observed, control: Observed | None, stderr: str, tolerance: float) -> RunResult:
     """The learner's run held against the control's (None only when the learner's run needs none)."""
     report = learner.header
     if report.outcome == "error":
-        return _result(lesson_id, Status.ERROR, Wording(key="verdict.error", values={"detail": report.detail}), language)
+        return _result(lesson_id, Status.ERROR, Wording(key="verdict.error", values={"detail": report.detail}))
     if report.outcome == "invalid":
         wording = Wording(key=f"verdict.invalid.{report.invalid_reason}", values={"detail": report.detail, "line": report.line})
-        return _result(lesson_id, Status.INVALID, wording, language)
+        return _result(lesson_id, Status.INVALID, wording)
     assert control is not None
     wrong = wrong_return_type(control.header, report)
     if wrong:
-        return _result(lesson_id, Status.INVALID, Wording(key="verdict.invalid.return_type", values={"detail": wrong}),
-                       language)
+        return _result(lesson_id, Status.INVALID, Wording(key="verdict.invalid.return_type", values={"detail": wrong}))
     if report.outcome == "raised":
         diagnosis = diagnose(stderr)
         terms = {"phase": Wording(key=f"phase.{report.phase}")}
@@ -46,8 +45,8 @@ def judge(lesson_id: str, learner: Observed, control: Observed | None, stderr: s
         else:
             terms["what"] = Wording(key=f"kind.{diagnosis.kind.value}")
         wording = Wording(key="verdict.raised", values=values, terms=terms)
-        return _result(lesson_id, Status.FAILED, wording, language, diagnosis=diagnosis, evidence=report.evidence)
-    return _compared(lesson_id, learner, control, tolerance, language)
+        return _result(lesson_id, Status.FAILED, wording, diagnosis=diagnosis, evidence=report.evidence)
+    return _compared(lesson_id, learner, control, tolerance)
 
 
 def wrong_return_type(control: RawResult, learner: RawResult) -> str | None:
@@ -61,7 +60,7 @@ def wrong_return_type(control: RawResult, learner: RawResult) -> str | None:
     return None
 
 
-def _compared(lesson_id: str, learner: Observed, control: Observed, tolerance: float, language: str) -> RunResult:
+def _compared(lesson_id: str, learner: Observed, control: Observed, tolerance: float) -> RunResult:
     subject = {"subject": Wording(key=f"subject.{control.header.subject}")}
     comparisons = compare_all(control.tensors, learner.tensors, tolerance)
     outputs = [c.name for c in compare_all(control.outputs, learner.outputs, tolerance) if not c.matches]
@@ -82,23 +81,23 @@ def _compared(lesson_id: str, learner: Observed, control: Observed, tolerance: f
         wording = Wording(key="verdict.outputs_differ", values={"names": _names(outputs)})
     else:
         status, wording = Status.PASSED, Wording(key="verdict.passed", values={"total": total}, terms=subject)
-    return _result(lesson_id, status, wording, language, gradients=comparisons, evidence=evidence)
+    return _result(lesson_id, status, wording, gradients=comparisons, evidence=evidence)
 
 
-def unreadable(lesson_id: str, why: Wording, language: str) -> RunResult:
+def unreadable(lesson_id: str, why: Wording) -> RunResult:
     """The run ended cleanly, but what it sent is not a result (too large, malformed)."""
-    return _result(lesson_id, Status.CRASHED, Wording(key="verdict.unreadable", terms={"why": why}), language)
+    return _result(lesson_id, Status.CRASHED, Wording(key="verdict.unreadable", terms={"why": why}))
 
 
-def control_failed(lesson_id: str, why: Wording, language: str) -> RunResult:
+def control_failed(lesson_id: str, why: Wording) -> RunResult:
     """The control could not be computed: the tutor cannot judge this run."""
-    return _result(lesson_id, Status.ERROR, Wording(key="verdict.control_failed", terms={"why": why}), language)
+    return _result(lesson_id, Status.ERROR, Wording(key="verdict.control_failed", terms={"why": why}))
 
 
-def sandbox_failed(lesson_id: str, reason: str, language: str) -> RunResult:
+def sandbox_failed(lesson_id: str, reason: str) -> RunResult:
     """Not even a fresh runner could take the run (`reason`: a `runner.fallback.*` key's last part)."""
     why = Wording(key=f"runner.fallback.{reason}")
-    return _result(lesson_id, Status.ERROR, Wording(key="verdict.no_runner", terms={"why": why}), language)
+    return _result(lesson_id, Status.ERROR, Wording(key="verdict.no_runner", terms={"why": why}))
 
 
 def crash_how(returncode: int) -> Wording:
@@ -108,21 +107,22 @@ def crash_how(returncode: int) -> Wording:
     return Wording(key="crash.exit", values={"code": returncode})
 
 
-def unfinished(lesson_id: str, status: Status, language: str, *, seconds: float = 0.0, returncode: int | None = None) -> RunResult:
+def unfinished(lesson_id: str, status: Status, *, seconds: float = 0.0, returncode: int | None = None) -> RunResult:
     """A run that left no report: it timed out, or the child died."""
     if status is Status.TIMEOUT:
-        return _result(lesson_id, status, Wording(key="verdict.timeout", values={"seconds": f"{seconds:g}"}), language)
+        return _result(lesson_id, status, Wording(key="verdict.timeout", values={"seconds": f"{seconds:g}"}))
     how = crash_how(returncode) if returncode is not None else Wording(key="crash.exit", values={"code": returncode})
-    return _result(lesson_id, status, Wording(key="verdict.crashed", terms={"how": how}), language)
+    return _result(lesson_id, status, Wording(key="verdict.crashed", terms={"how": how}))
 
 
-def message_in(result: RunResult, language: str) -> str:
-    """The verdict said in `language` (a result read back from JSON keeps only its message)."""
-    return say(result.wording, language) if result.wording else result.message
+def failed_to_start(lesson_id: str, error: OSError) -> RunResult:
+    """The tutor itself could not start the run: its scratch folder, its pipes or its process could not be made."""
+    wording = Wording(key="verdict.not_started", values={"detail": error.strerror or str(error)})
+    return _result(lesson_id, Status.ERROR, wording)
 
 
-def _result(lesson_id: str, status: Status, wording: Wording, language: str, **fields: object) -> RunResult:
-    return RunResult(lesson=lesson_id, status=status, message=say(wording, language), wording=wording, **fields)
+def _result(lesson_id: str, status: Status, wording: Wording, **fields: object) -> RunResult:
+    return RunResult(lesson=lesson_id, status=status, message=say(wording, DEFAULT_LANGUAGE), wording=wording, **fields)
 
 
 def _names(names: list[str]) -> str:

@@ -3,14 +3,15 @@ from the control, and for the command line the whole verdict as one panel."""
 
 from __future__ import annotations
 
+import json
+
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from tutor.core.i18n import tr
+from tutor.core.i18n import say, tr
 from tutor.core.results import Diagnosis, RunResult, Status, TensorComparison
-from tutor.core.verdict import message_in
 
 STATUS_STYLE = {
     Status.PASSED: "bold green",
@@ -20,6 +21,24 @@ STATUS_STYLE = {
     Status.CRASHED: "bold magenta",
     Status.ERROR: "bold red",
 }
+
+
+def verdict_text(result: RunResult, language: str) -> str:
+    """The verdict said in `language` (a result read back from JSON keeps only its English message)."""
+    return say(result.wording, language) if result.wording else result.message
+
+
+def runner_note(result: RunResult, language: str) -> str | None:
+    """Why a run went cold although the tutor has a warm runner, for the learner; None otherwise."""
+    reason = result.evidence.get("runner_fallback")
+    if not isinstance(reason, str):
+        return None
+    return tr("runner.fallback", language, why=tr(f"runner.fallback.{reason}", language))
+
+
+def contract(result: RunResult, language: str) -> dict[str, object]:
+    """The `check --json` object, its message in `language`."""
+    return json.loads(result.model_copy(update={"message": verdict_text(result, language)}).contract_json())
 
 
 def diagnosis_card(diagnosis: Diagnosis, language: str, verdict: str = "") -> RenderableType:
@@ -71,8 +90,11 @@ def known_wrong_fix(why: str, language: str) -> Text:
 def result_panel(result: RunResult, language: str, wrong_fix_why: str | None = None) -> Panel:
     """The command line's verdict: the message, a known wrong fix's why, the card, the
     tensors that differ, the time taken."""
-    message = message_in(result, language)
+    message = verdict_text(result, language)
     parts: list[RenderableType] = [Text(message)]
+    note = runner_note(result, language)
+    if note:
+        parts.append(Text(note, style="dim"))
     if wrong_fix_why is not None:
         parts += [Text(""), known_wrong_fix(wrong_fix_why, language)]
     if result.diagnosis is not None:
@@ -85,7 +107,7 @@ def result_panel(result: RunResult, language: str, wrong_fix_why: str | None = N
                  subtitle=f"{result.duration_s:.2f} s", subtitle_align="right")
 
 
-HIDDEN_EVIDENCE = {"runner"}  # how the run was made, not what it found
+HIDDEN_EVIDENCE = {"runner", "runner_fallback"}  # how the run was made, not what it found (`runner_note` says why)
 
 
 def evidence_table(result: RunResult) -> RenderableType | None:

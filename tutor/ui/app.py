@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import App
 from textual.binding import BindingType
+from textual.reactive import var
 from textual.timer import Timer
 
 from tutor.core.course import Course, load_course
 from tutor.core.crashlog import write_crash_log
-from tutor.core.i18n import available_languages, tr
+from tutor.core.i18n import DEFAULT_LANGUAGE, Wording, available_languages, say, tr
 from tutor.core.progress import LearnerSave, ProgressStore, SaveError
 from tutor.core.settings import Settings
 from tutor.core.warm import RunnerSession
@@ -50,13 +51,16 @@ class TutorApp(App[None]):
         verb("q", "quit"),
     ]
 
+    # The one language of the session: every screen and pane redraws when it changes.
+    language: var[str] = var(DEFAULT_LANGUAGE, init=False)
+
     def __init__(self, course: Course, store: ProgressStore, save: LearnerSave, language: str,
-                 open_lesson: str | None = None, notices: list[str] | None = None) -> None:
+                 open_lesson: str | None = None, notices: list[Wording] | None = None) -> None:
         super().__init__()
         self.course = course
         self.store = store
         self.save = save
-        self.language = language
+        self.set_reactive(TutorApp.language, language)
         self.anomaly = False  # anomaly detection for the next run
         self.open_lesson = open_lesson
         self.notices = notices or []
@@ -72,7 +76,7 @@ class TutorApp(App[None]):
         if self.open_lesson:
             self.show_lesson(self.open_lesson)
         for notice in self.notices:
-            self.notify(notice, severity="warning", timeout=15)
+            self.notify(say(notice, self.language), severity="warning", timeout=15)
 
     def on_unmount(self) -> None:
         self.runner_session.close()
@@ -118,9 +122,9 @@ class TutorApp(App[None]):
         try:
             self.save = change(*args)
         except SaveError as error:
-            self.notify(error.explain(self.language), severity="error", timeout=15)
+            self.notify(say(error.wording, self.language), severity="error", timeout=15)
         for notice in self.store.take_notices():  # a block too large to keep
-            self.notify(notice, severity="warning", timeout=15)
+            self.notify(say(notice, self.language), severity="warning", timeout=15)
 
     def on_block_edited(self, message: BlockEdited) -> None:
         self._unsaved_blocks[message.lesson_id] = message.block
@@ -157,8 +161,10 @@ class TutorApp(App[None]):
     def action_switch_language(self) -> None:
         languages = available_languages()
         self.language = languages[(languages.index(self.language) + 1) % len(languages)]
-        self.store.language = self.language  # the store's own notices
-        self._store(self.store.set_language, self.language)
+
+    def watch_language(self, language: str) -> None:
+        """Remember the choice, and have every screen say everything again in it."""
+        self._store(self.store.set_language, language)
         for screen in self.screen_stack:
             relabel = getattr(screen, "apply_language", None)
             if relabel is not None:
@@ -212,13 +218,13 @@ def build_app(settings: Settings, open_lesson: str | None = None) -> TutorApp:
     course = load_course(settings.lessons_dir)
     if open_lesson is not None:
         course.get(open_lesson)
-    store = ProgressStore(settings.saves_dir, settings.learner, settings.language)
-    notices: list[str] = []
+    store = ProgressStore(settings.saves_dir, settings.learner)
+    notices: list[Wording] = []
     try:
         save = store.load()
     except SaveError as error:
         save = LearnerSave(learner=store.learner)
-        notices.append(error.explain(settings.language))
+        notices.append(error.wording)
     return TutorApp(course, store, save, settings.language, open_lesson=open_lesson,
                     notices=[*store.take_notices(), *notices])
 

@@ -11,7 +11,7 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
-from tutor.core.i18n import tr
+from tutor.core.i18n import Wording, say, tr
 from tutor.core.lessons import Lesson
 from tutor.core.progress import SaveError
 from tutor.core.results import RunResult
@@ -106,6 +106,8 @@ class LessonScreen(TutorScreen):
             tabs.get_tab(f"tab-{name}").label = tr(f"ui.tab.{name}", language)
         for name in ("graph", "compare"):
             self.query_one(f"#{name}").border_title = tr(f"ui.tab.{name}", language)
+        self.query_one(GraphView).language = language  # each pane redraws itself
+        self.query_one(ComparisonView).language = language
         self._show_hints()
 
     def show_status(self) -> None:
@@ -142,7 +144,7 @@ class LessonScreen(TutorScreen):
 
     def action_run(self) -> None:
         block = self.query_one(BlockEditor).text
-        run = BlockRun(self.lesson, block, detect_anomaly=self.tutor.anomaly, language=self.language, capture_graph=True,
+        run = BlockRun(self.lesson, block, detect_anomaly=self.tutor.anomaly, capture_graph=True,
                        session=self.tutor.runner_session)
         self._run = (run, block)
         self.query_one(ResultPanel).show(ResultView(Phase.RUNNING, self.lesson, anomaly=self.tutor.anomaly), self.language)
@@ -182,7 +184,7 @@ class LessonScreen(TutorScreen):
         next_lesson = self.tutor.course.neighbour(self.lesson.id, 1)
         view = ResultView(Phase.DONE, self.lesson, anomaly=self.tutor.anomaly, result=result, next_lesson=next_lesson)
         self.query_one(ResultPanel).show(view, self.language)
-        stopped = tr("graph.no_backward", self.language) if self.lesson.check.scenario in NO_BACKWARD else result.message
+        stopped = Wording(key="graph.no_backward") if self.lesson.check.scenario in NO_BACKWARD else result.wording
         self.query_one(GraphView).show(result.graph, self.language, stopped=stopped, steps=training_steps(result))
         self.query_one(ComparisonView).show_result(result, self.language)
         editor = self.query_one(BlockEditor)
@@ -233,7 +235,7 @@ class LessonScreen(TutorScreen):
         try:
             edited = edit_externally(self.app, editor.text, block_path(self.tutor.store, self.lesson.id))
         except SaveError as error:
-            self.notify(error.explain(self.language), severity="error")
+            self.notify(say(error.wording, self.language), severity="error")
             return
         except SuspendNotSupported:
             self.notify(tr("ui.editor.cannot_suspend", self.language), severity="error")

@@ -9,11 +9,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.reactive import var
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from tutor.core.graph import AutogradGraph, outline
-from tutor.core.i18n import tr, tr_count
+from tutor.core.i18n import Wording, say, tr, tr_count
 from tutor.present.graph import add_outline, broken_note, graph_title
 from tutor.ui.keys import verb
 
@@ -26,13 +27,14 @@ class GraphView(Vertical):
     GraphView > Tree { height: 1fr; }
     """
     BINDINGS = [verb("w", "graph_scope")]  # the lesson screen has it too, for when the graph is not focused
+    language: var[str] = var("en", init=False)
 
     def __init__(self, graph: AutogradGraph | None = None, language: str = "en", *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.set_reactive(GraphView.language, language)
         self.graph = graph
-        self.language = language
         self.scoped = True
-        self.stopped: str | None = None  # why the last run has no graph (None: no run yet)
+        self.stopped: Wording | None = None  # why the last run has no graph (None: no run yet)
         self.steps = 0  # how many steps the last run trained for: its graph is the first step's
 
     def compose(self) -> ComposeResult:
@@ -43,11 +45,16 @@ class GraphView(Vertical):
     def on_mount(self) -> None:
         self._draw()
 
-    def show(self, graph: AutogradGraph | None, language: str | None = None, *, stopped: str = "",
+    def watch_language(self) -> None:
+        if self.is_mounted:
+            self._draw()
+
+    def show(self, graph: AutogradGraph | None, language: str | None = None, *, stopped: Wording | None = None,
              steps: int = 0) -> None:
-        """Draw another run's graph (None: the run stopped before backward, for the reason `stopped`)."""
+        """Draw another run's graph (None: the run stopped before backward, for the reason `stopped`,
+        said again in each language the pane is drawn in)."""
         self.graph, self.stopped, self.steps = graph, stopped, steps
-        self.language = language or self.language
+        self.set_reactive(GraphView.language, language or self.language)
         self._draw()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -68,7 +75,7 @@ class GraphView(Vertical):
         if self.graph is None:
             tree.root.set_label("")
             message.update(Text(tr("graph.empty", self.language) if self.stopped is None
-                                else tr("graph.none", self.language, message=self.stopped)))
+                                else tr("graph.none", self.language, message=say(self.stopped, self.language))))
             summary.update("")
             summary.display = False
             message.display = True

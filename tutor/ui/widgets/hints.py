@@ -11,7 +11,7 @@ from tutor.core.i18n import tr
 from tutor.core.lessons import Lesson
 from tutor.core.results import RunResult
 from tutor.core.symptoms import recognised_wrong_fix
-from tutor.core.verdict import message_in
+from tutor.present.diagnosis import verdict_text
 from tutor.present.hints import RUNG_NAMES, hint_heading
 
 
@@ -40,7 +40,7 @@ class HintPanel(VerticalScroll, can_focus=True):
         if known is not None:  # the result pane says why; the hints still lead to the fix
             children.append(Static(Text(tr("ui.hints.known_wrong_fix", language)), classes="moved-on"))
         elif latest is not None and moved_on(lesson, latest):
-            what = tr(f"kind.{latest.diagnosis.kind.value}", language) if latest.diagnosis else message_in(latest, language)
+            what = tr(f"kind.{latest.diagnosis.kind.value}", language) if latest.diagnosis else verdict_text(latest, language)
             children.append(Static(Text(tr("ui.hints.moved_on", language, what=what)), classes="moved-on"))
         for number, text in enumerate(rungs[:rung], start=1):
             label = tr(f"ui.hints.{RUNG_NAMES[number - 1]}", language)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.reactive import var
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
@@ -26,10 +27,11 @@ class ComparisonView(Vertical):
     ComparisonView > DataTable { height: auto; max-height: 50%; }
     ComparisonView > #comparison-summary { height: auto; padding: 0 1; }
     """
+    language: var[str] = var("en", init=False)
 
     def __init__(self, language: str = "en", *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.language = language
+        self.set_reactive(ComparisonView.language, language)
         self.result: RunResult | None = None  # its curves are named in the language of the moment
         self._rows: list[TensorComparison] = []
         self._curves: Curves = {}
@@ -42,16 +44,20 @@ class ComparisonView(Vertical):
     def on_mount(self) -> None:
         self._draw()
 
+    def watch_language(self) -> None:
+        if self.is_mounted:
+            self._draw()
+
     def show_result(self, result: RunResult, language: str | None = None) -> None:
         """A check's comparison: the learner's block against the lesson's control."""
         self.result, self._rows = result, list(result.gradients)
-        self.language = language or self.language
+        self.set_reactive(ComparisonView.language, language or self.language)
         self._draw()
 
     def show(self, rows: Sequence[TensorComparison], curves: Curves, language: str | None = None) -> None:
         """Any two runs' comparison, with curves already named."""
         self.result, self._rows, self._curves = None, list(rows), dict(curves)
-        self.language = language or self.language
+        self.set_reactive(ComparisonView.language, language or self.language)
         self._draw()
 
     def _draw(self) -> None:

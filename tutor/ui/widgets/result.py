@@ -14,8 +14,7 @@ from tutor.core.i18n import tr
 from tutor.core.lessons import Lesson
 from tutor.core.results import RunResult
 from tutor.core.symptoms import recognised_wrong_fix
-from tutor.core.verdict import message_in
-from tutor.present.diagnosis import diagnosis_card, gradients_table, known_wrong_fix
+from tutor.present.diagnosis import diagnosis_card, gradients_table, known_wrong_fix, runner_note, verdict_text
 
 # Raw output is folded and can reach the runner's cap; the tail is what explains a failure.
 _RAW_LINES_SHOWN = 200
@@ -80,9 +79,12 @@ def _children(view: ResultView, language: str) -> list[Widget]:
 def _verdict(view: ResultView, result: RunResult, language: str) -> list[Widget]:
     status = tr(f"status.{result.status.value}", language)
     mark = "✓" if result.passed else "✗"
-    message = message_in(result, language)
+    message = verdict_text(result, language)
     headline = Text.assemble((f"{mark} {status}: ", "bold"), message)
     widgets: list[Widget] = [Static(headline, classes=f"verdict {'-passed' if result.passed else '-failed'}")]
+    note = runner_note(result, language)
+    if note:
+        widgets.append(Static(Text(note), classes="hint-line"))
     known = recognised_wrong_fix(view.lesson, result)
     if known is not None:
         widgets.append(Static(known_wrong_fix(known.why.get(language), language), classes="known-wrong-fix"))
