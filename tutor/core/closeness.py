@@ -1,6 +1,6 @@
 """The learner's tensors held against the control's, in the tutor's own process.
 
-The same test as `torch.allclose(actual, expected, rtol=1e-5, atol=tolerance)` on
+The same test as `torch.allclose(actual, expected, rtol=RTOL, atol=tolerance)` on
 float64 copies, written out in Python, so that the tutor needs no torch and nothing of
 the learner's run takes part in it. A scenario's tensors are about 10^5 numbers.
 """
@@ -11,9 +11,7 @@ import math
 import operator
 
 from tutor.core.rawresult import Values
-from tutor.core.results import TensorComparison
-
-RTOL = 1e-5
+from tutor.core.results import RTOL, TensorComparison
 
 Tensor = Values | str | None  # "other": the learner's run gave something that is not a tensor
 

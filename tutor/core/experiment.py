@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from tutor.core.results import Diagnosis, TensorComparison
+from tutor.core.results import DEFAULT_ATOL, RTOL, Diagnosis, TensorComparison
 
 if TYPE_CHECKING:
     import numpy
@@ -41,7 +41,6 @@ KEPT_FILES = (LOSSES, GRADIENTS, FIRST_GRADIENTS)  # copied from the scratch fol
 # (a block that never learns) ends measurably behind it within a few hundred steps.
 BATCH_SIZE = 16
 LEARNING_RATE = 3e-3
-TOLERANCE = 1e-6  # as the lessons' checks
 
 Variant = str  # "control", "break", or the path of a learner's block
 
@@ -143,6 +142,6 @@ def compare_gradients(a: Experiment, b: Experiment, *, first_step: bool = True) 
         largest = float(numpy.abs(actual.astype(numpy.float64) - expected).max(initial=0.0))
         scale = float(numpy.abs(expected).max(initial=0.0))
         relative = largest / scale if scale else (0.0 if largest == 0.0 else None)
-        close = numpy.allclose(actual, expected, rtol=1e-5, atol=TOLERANCE)
+        close = numpy.allclose(actual, expected, rtol=RTOL, atol=DEFAULT_ATOL)  # as a lesson's check
         rows.append(TensorComparison(name=name, max_abs_diff=largest, rel_diff=relative, matches=bool(close)))
     return rows

@@ -11,9 +11,8 @@ from typing import Any, Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
-from tutor.core.results import DiagnosisKind, Status
+from tutor.core.results import DEFAULT_ATOL, DiagnosisKind, Status
 
-FORMAT_VERSION = 1
 REQUIRED_LANGUAGE = "en"
 
 
@@ -154,8 +153,8 @@ class WrongFix(Frozen):
 class Check(Frozen):
     """How a pass is decided: the learner's block against the control on one scenario."""
 
-    scenario: str  # a scenario of tutor.sandbox.scenarios
-    tolerance: float = Field(default=1e-6, gt=0)
+    scenario: str  # a name registered in tutor.sandbox.observe.SCENARIOS
+    tolerance: float = Field(default=DEFAULT_ATOL, gt=0)  # allclose's atol; its rtol is RTOL
     settings: dict[str, Any] = Field(default_factory=dict)  # seed, batch size, steps...
 
 
@@ -199,9 +198,3 @@ class Lesson(Frozen):
     def function_name(self) -> str:
         """The name the learner's block must define."""
         return self.target_qualname.rsplit(".", 1)[-1]
-
-    @property
-    def languages(self) -> set[str]:
-        """Languages every text of the lesson is written in."""
-        texts = [self.title, *self.story.__dict__.values(), *self.hints.rungs(), *(w.why for w in self.wrong_fixes)]
-        return set.intersection(*(text.languages for text in texts))

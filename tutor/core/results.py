@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from tutor.core.graph import AutogradGraph
 from tutor.core.i18n import Wording
 
+# Every comparison with the control is allclose(learner, control, rtol=RTOL, atol=the lesson's tolerance).
+RTOL = 1e-5
+DEFAULT_ATOL = 1e-6
+
 
 class Status(str, Enum):
     PASSED = "passed"  # the check proved the fix
