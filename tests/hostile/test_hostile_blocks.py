@@ -3,12 +3,15 @@ message, leaves no process behind, and the tutor stays usable."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hostile_blocks import CASES, SLOW_IMPORT_S, Hostile
+from hostile_blocks import BACKGROUND, CASES, SLOW_IMPORT_S, Hostile, record
 
 from tutor.core.results import RunResult, Status
 from tests.processes import alive
@@ -118,3 +121,18 @@ def test_the_block_cannot_read_the_tutors_memory_environment_or_descriptors(how,
     lines = result.stdout.strip().splitlines()[:4]
     assert [line.split()[0] for line in lines] == ["refused"] * 4, lines
     assert "s3cr3t" not in result.stdout
+
+
+def test_an_experiment_leaves_nothing_behind(inplace_lesson, tmp_path: Path) -> None:
+    """`experiment` runs through the same supervisor as a check: its subreaper ends what the
+    block starts, here a child in its own session and a daemon (a double fork and `setsid()`)."""
+    pids = tmp_path / "pids"
+    (tmp_path / "block.py").write_text(record(pids) + BACKGROUND.format(path=str(pids)) + inplace_lesson.code.fix)
+    done = subprocess.run([sys.executable, "-m", "tutor", "experiment", inplace_lesson.id, "--variant",
+                           str(tmp_path / "block.py"), "--steps", "3", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "MINIGPT_TUTOR_LANG": "en"})
+    assert done.returncode == 0, done.stdout + done.stderr  # it trained to the end
+    assert json.loads((tmp_path / "out" / "outcome.json").read_text())["steps_done"] == 3
+    started = recorded_pids(pids)
+    assert len(started) == 4  # the worker, its supervisor, the background child and the daemon
+    assert [pid for pid in started if alive(pid)] == []

@@ -1,6 +1,6 @@
 """`minigpt-tutor experiment` and `minigpt-tutor grad-compare`: the seed's A/B reproducer.
 
-`experiment` trains the mini-GPT in a sandboxed child with one variant of a lesson's
+`experiment` trains the mini-GPT in the sandbox, as a check runs, with one variant of a lesson's
 block (the control, the break, or a learner's file) and keeps what happened in a folder;
 `grad-compare` sets two such folders side by side. Neither imports torch.
 """
@@ -9,28 +9,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tutor.commands.common import CommandError, lesson, read_bytes_file
-from tutor.core.diagnose import diagnose
-from tutor.core.experiment import (CHILD_OUTCOME, EXPERIMENT_JOB, KEPT_FILES, LOSSES, OUTCOME, PROGRESS, STDERR,
-                                   ChildOutcome,
-                                   ExperimentError, ExperimentJob, ExperimentOutcome, compare_gradients, final_loss,
-                                   load_experiment)
+from tutor.core.experiment import ExperimentError, ExperimentOutcome, ExperimentRun, compare_gradients, load_experiment
 from tutor.core.i18n import tr
-from tutor.core.job import BLOCK_FILENAME
-from tutor.core.launch import sandbox_environment
+from tutor.core.job import ExperimentJob
+from tutor.core.launch import RunnerUnavailable
 from tutor.core.lessons import Lesson
-from tutor.core.runner import RunLimits, check_timeout
+from tutor.core.runner import RunLimits
 from tutor.core.settings import Settings
 from tutor.present.compare import comparison_report
 from tutor.present.console import console_for
@@ -38,7 +27,6 @@ from tutor.present.diagnosis import diagnosis_card
 
 DEFAULT_STEPS = 300
 DEFAULT_TIMEOUT_S = 300.0
-POLL_S = 0.1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -76,7 +64,7 @@ def run_experiment(args: argparse.Namespace, settings: Settings) -> int:
     if args.steps < 1:
         raise CommandError("--steps must be at least 1")
     try:
-        check_timeout(args.timeout)
+        limits = RunLimits(timeout_s=args.timeout)
     except ValueError as error:
         raise CommandError(f"--timeout: {error}") from None
     chosen = lesson(settings, args.lesson)
@@ -90,13 +78,23 @@ def run_experiment(args: argparse.Namespace, settings: Settings) -> int:
     job = ExperimentJob(lesson=chosen.id, target=chosen.target, replace_target=block is not None, steps=args.steps,
                         seed=args.seed if args.seed is not None else chosen.check.settings.get("seed", 0),
                         n_layer=chosen.check.settings.get("n_layer", 1), detect_anomaly=args.detect_anomaly,
-                        memory_mb=RunLimits.memory_mb)
-    scratch = Path(tempfile.mkdtemp(prefix="minigpt-tutor-experiment-"))
-    try:
-        outcome = train_in(scratch, job, block, args.variant, args.timeout, lang)
-        keep(scratch, out, outcome)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+                        memory_mb=limits.memory_mb)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[loss]}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console_for(), transient=False) as shown:
+        task = shown.add_task(tr("experiment.training", lang), total=args.steps, loss="")
+
+        def progress(done: int, loss: float | None) -> None:
+            said = "" if loss is None else tr("experiment.loss", lang, loss=f"{loss:.4f}")
+            shown.update(task, completed=done, loss=said)
+
+        try:
+            outcome = ExperimentRun(job, block, args.variant, out, limits=limits, progress=progress).wait()
+        except RunnerUnavailable as unavailable:
+            why = tr(f"runner.fallback.{unavailable.reason}", lang)
+            raise CommandError(tr("verdict.no_runner", lang, why=why)) from None
+        except OSError as error:
+            raise CommandError(f"the experiment could not be run: {error}") from None
     print_outcome(outcome, out, lang)
     return 0 if outcome.status == "finished" else 1
 
@@ -108,94 +106,6 @@ def variant_block(chosen: Lesson, variant: str) -> bytes | None:
     if variant == "break":
         return chosen.code.starter.encode("utf-8")
     return read_bytes_file(variant)
-
-
-def train_in(scratch: Path, job: ExperimentJob, block: bytes | None, variant: str, timeout_s: float,
-             lang: str) -> ExperimentOutcome:
-    (scratch / EXPERIMENT_JOB).write_text(job.model_dump_json(), encoding="utf-8")
-    if block is not None:
-        (scratch / BLOCK_FILENAME).write_bytes(block)
-    # The block's prints are not part of an experiment; its stderr (torch's error) goes to a
-    # file the child's file-size limit keeps small.
-    with (scratch / STDERR).open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-X", "utf8", "-m", "tutor.sandbox.experiment", str(scratch)],
-            cwd=scratch, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
-            env=sandbox_environment(), start_new_session=True,  # its own group: one kill ends all it started
-        )
-    try:
-        finished = follow(process, scratch / PROGRESS, job.steps, timeout_s, lang)
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass  # the group is already gone
-        process.wait()
-    with (scratch / STDERR).open("rb") as written:
-        written.seek(max(0, written.seek(0, os.SEEK_END) - RunLimits.output_bytes))
-        tail = written.read().decode("utf-8", "replace")
-    return outcome_of(scratch, job, variant, finished, tail)
-
-
-def follow(process: subprocess.Popen[bytes], progress_file: Path, steps: int, timeout_s: float, lang: str) -> bool:
-    """Show the child's progress until it exits (True) or runs out of time (False)."""
-    started = time.monotonic()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[loss]}"),
-               TimeElapsedColumn())
-    with Progress(*columns, console=console_for(), transient=False) as progress:
-        task = progress.add_task(tr("experiment.training", lang), total=steps, loss="")
-        while True:
-            exited = process.poll() is not None
-            done, loss = read_progress(progress_file)
-            progress.update(task, completed=done, loss=tr("experiment.loss", lang, loss=loss) if loss else "")
-            if exited:
-                return True
-            if time.monotonic() - started > timeout_s:
-                return False
-            time.sleep(POLL_S)
-
-
-def read_progress(path: Path) -> tuple[int, str | None]:
-    """Steps done and the last loss, from the child's "step loss" lines."""
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except OSError:
-        return 0, None
-    complete = [line.split() for line in lines[:-1] if len(line.split()) == 2]  # the last line may be half-written
-    if not complete:
-        return 0, None
-    step, loss = complete[-1]
-    return int(step), f"{float(loss):.4f}"
-
-
-def outcome_of(scratch: Path, job: ExperimentJob, variant: str, finished: bool, stderr: str) -> ExperimentOutcome:
-    losses = json.loads((scratch / LOSSES).read_text(encoding="utf-8")) if (scratch / LOSSES).is_file() else []
-    common = dict(lesson=job.lesson, variant=variant, steps=job.steps, seed=job.seed, detect_anomaly=job.detect_anomaly,
-                  steps_done=len(losses), final_loss=final_loss(losses))
-    report = scratch / CHILD_OUTCOME
-    if not finished:
-        return ExperimentOutcome(status="timeout", **common)
-    if not report.is_file():
-        return ExperimentOutcome(status="crashed", error=stderr.strip()[-2000:] or None, **common)
-    child = ChildOutcome.model_validate_json(report.read_text(encoding="utf-8"))
-    if child.status == "raised":
-        diagnosis = diagnose(stderr)
-        return ExperimentOutcome(status="raised", phase=child.phase, exception=child.exception,
-                                 error=diagnosis.message, diagnosis=diagnosis, parameters=child.parameters, **common)
-    return ExperimentOutcome(status=child.status, error=child.detail, parameters=child.parameters, **common)
-
-
-def keep(scratch: Path, out: Path, outcome: ExperimentOutcome) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    for name in KEPT_FILES:
-        stale = out / name
-        if (scratch / name).is_file():
-            shutil.copyfile(scratch / name, stale)
-        elif stale.exists():
-            stale.unlink()  # left by an earlier experiment in the same folder
-    if not (out / LOSSES).is_file():
-        (out / LOSSES).write_text("[]", encoding="utf-8")
-    (out / OUTCOME).write_text(outcome.model_dump_json(indent=2), encoding="utf-8")
 
 
 def print_outcome(outcome: ExperimentOutcome, out: Path, lang: str) -> None:

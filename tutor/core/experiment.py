@@ -1,7 +1,9 @@
 """An experiment: the mini-GPT trained for N steps with one variant of a lesson's block.
 
-The sandboxed child trains and writes its files into its scratch folder; the tutor adds
-what the run's stderr says (the diagnosis) and keeps them in the experiment's folder:
+`ExperimentRun` runs it through the same pipeline as a check (tutor/core/runner.py: the
+same runners, supervisor and limits). The sandboxed worker (tutor/sandbox/experiment.py)
+trains and writes its files into the scratch folder; the tutor adds what the run's stderr
+says (the diagnosis) and keeps them in the experiment's folder:
 
 - `outcome.json`: what happened (an `ExperimentOutcome`);
 - `losses.json`: the loss of every step that finished, a JSON list;
@@ -15,20 +17,26 @@ Two folders are compared without torch: numpy reads the gradients.
 from __future__ import annotations
 
 import json
+import shutil
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
+from tutor.core.diagnose import diagnose
+from tutor.core.job import ExperimentJob
+from tutor.core.launch import Launcher
 from tutor.core.results import DEFAULT_ATOL, RTOL, Diagnosis, TensorComparison
+from tutor.core.runner import RunLimits, SandboxRun
+from tutor.core.warm import RunnerSession
 
 if TYPE_CHECKING:
     import numpy
 
-EXPERIMENT_JOB = "experiment.json"
-PROGRESS = "progress.txt"  # "step loss" lines, appended by the child as it trains
-STDERR = "stderr.txt"
+PROGRESS = "progress.txt"  # "step loss" lines, appended by the worker as it trains
 FILE_SIZE_MB = 64  # no file the child writes may grow past this
 CHILD_OUTCOME = "child_outcome.json"
 OUTCOME = "outcome.json"
@@ -43,17 +51,6 @@ BATCH_SIZE = 16
 LEARNING_RATE = 3e-3
 
 Variant = str  # "control", "break", or the path of a learner's block
-
-
-class ExperimentJob(BaseModel):
-    lesson: str
-    target: str  # "minigpt.module:Class.method"
-    replace_target: bool  # False for the control: minigpt's own function runs
-    steps: int
-    seed: int
-    n_layer: int = 1
-    detect_anomaly: bool = False
-    memory_mb: int
 
 
 class ChildOutcome(BaseModel):
@@ -89,6 +86,83 @@ def final_loss(losses: list[float]) -> float | None:
         return None
     window = losses[-max(1, len(losses) // 10):]
     return sum(window) / len(window)
+
+
+# Steps done and the last loss, as the worker reports them while it trains.
+Progress = Callable[[int, float | None], None]
+
+
+class ExperimentRun(SandboxRun[ExperimentOutcome]):
+    """Train in the sandbox and keep what happened in `out`; `progress` hears of the steps as they finish."""
+
+    def __init__(self, job: ExperimentJob, block: bytes | None, variant: Variant, out: Path, *, limits: RunLimits,
+                 progress: Progress | None = None, session: RunnerSession | None = None) -> None:
+        super().__init__(limits, session)
+        self.job = job.model_copy(update={"memory_mb": limits.memory_mb, "timeout_s": limits.timeout_s})
+        self.block = block
+        self.variant = variant
+        self.out = out
+        self.progress = progress
+
+    def wait(self) -> ExperimentOutcome:
+        """Raises RunnerUnavailable when no runner took it, OSError when it could not start."""
+        return self._run()[0]
+
+    def _attempt(self, launch: Launcher) -> ExperimentOutcome:
+        with self._started(launch, [(self.job, self.block)]) as (run,):
+            self._wait_for(run, time.monotonic() + self.limits.timeout_s, lambda: self._tell(run.scratch))
+            self._tell(run.scratch)
+            outcome = outcome_of(run.scratch, self.job, self.variant, run.returncode is not None, run.stderr.text())
+            keep(run.scratch, self.out, outcome)
+        return outcome
+
+    def _tell(self, scratch: Path) -> None:
+        if self.progress is not None:
+            self.progress(*read_progress(scratch / PROGRESS))
+
+
+def read_progress(path: Path) -> tuple[int, float | None]:
+    """Steps done and the last loss, from the worker's "step loss" lines."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except OSError:
+        return 0, None
+    complete = [line.split() for line in lines[:-1] if len(line.split()) == 2]  # the last line may be half-written
+    if not complete:
+        return 0, None
+    step, loss = complete[-1]
+    return int(step), float(loss)
+
+
+def outcome_of(scratch: Path, job: ExperimentJob, variant: Variant, finished: bool, stderr: str) -> ExperimentOutcome:
+    losses = json.loads((scratch / LOSSES).read_text(encoding="utf-8")) if (scratch / LOSSES).is_file() else []
+    common = dict(lesson=job.lesson, variant=variant, steps=job.steps, seed=job.seed, detect_anomaly=job.detect_anomaly,
+                  steps_done=len(losses), final_loss=final_loss(losses))
+    report = scratch / CHILD_OUTCOME
+    if not finished:
+        return ExperimentOutcome(status="timeout", **common)
+    if not report.is_file():
+        return ExperimentOutcome(status="crashed", error=stderr.strip()[-2000:] or None, **common)
+    child = ChildOutcome.model_validate_json(report.read_text(encoding="utf-8"))
+    if child.status == "raised":
+        diagnosis = diagnose(stderr)
+        return ExperimentOutcome(status="raised", phase=child.phase, exception=child.exception,
+                                 error=diagnosis.message, diagnosis=diagnosis, parameters=child.parameters, **common)
+    return ExperimentOutcome(status=child.status, error=child.detail, parameters=child.parameters, **common)
+
+
+def keep(scratch: Path, out: Path, outcome: ExperimentOutcome) -> None:
+    """The experiment's files, from the scratch folder into `out`, with its outcome."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in KEPT_FILES:
+        stale = out / name
+        if (scratch / name).is_file():
+            shutil.copyfile(scratch / name, stale)
+        elif stale.exists():
+            stale.unlink()  # left by an earlier experiment in the same folder
+    if not (out / LOSSES).is_file():
+        (out / LOSSES).write_text("[]", encoding="utf-8")
+    (out / OUTCOME).write_text(outcome.model_dump_json(indent=2), encoding="utf-8")
 
 
 @dataclass

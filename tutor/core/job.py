@@ -1,19 +1,21 @@
 """The protocol between the tutor and a sandboxed run: a job in, a raw result out.
 
 The job reaches the run over a pipe or the warm runner's socket, never through the
-scratch folder (the block can write there). The result comes back over a pipe the tutor
-reads with a byte cap (tutor/core/rawresult.py frames it): only what the run saw, the
-tensors and the evidence of the lesson's scenario. The tutor compares those with the
-control's, which a run that never held the learner's block computed: no verdict is
-decided where learner code runs.
+scratch folder (the block can write there). Its `kind` says which worker the supervisor
+runs. A check's result comes back over a pipe the tutor reads with a byte cap
+(tutor/core/rawresult.py frames it): only what the run saw, the tensors and the evidence
+of the lesson's scenario. The tutor compares those with the control's, which a run that
+never held the learner's block computed: no verdict is decided where learner code runs.
+An experiment (tutor/sandbox/experiment.py) decides nothing either: it leaves its losses
+and gradients in the scratch folder, for tutor/core/experiment.py to keep.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from tutor.core.graph import AutogradGraph
 
@@ -27,6 +29,9 @@ DType = Literal["float32", "float64", "int64", "bool"]
 
 
 class Job(BaseModel):
+    """A check: the lesson's scenario, with the learner's block or as the control."""
+
+    kind: Literal["check"] = "check"
     role: Role = "learner"  # "control": minigpt's own function, and no block at all
     lesson: str
     target: str  # "minigpt.module:Class.method"
@@ -44,6 +49,30 @@ class Job(BaseModel):
     def control_key(self) -> str:
         """What the control's result depends on: runs of one lesson share it."""
         return json.dumps([self.target, self.scenario, self.settings], sort_keys=True)
+
+
+class ExperimentJob(BaseModel):
+    """The mini-GPT trained for `steps` with the control or a block in place of the target."""
+
+    kind: Literal["experiment"] = "experiment"
+    lesson: str
+    target: str  # "minigpt.module:Class.method"
+    replace_target: bool  # False for the control: minigpt's own function runs
+    steps: int
+    seed: int
+    n_layer: int = 1
+    detect_anomaly: bool = False
+    memory_mb: int  # address-space limit the worker sets on itself
+    timeout_s: float | None = None  # the run's own deadline, should the tutor vanish mid-run
+
+
+AnyJob = Job | ExperimentJob
+_ANY_JOB: TypeAdapter[AnyJob] = TypeAdapter(Annotated[AnyJob, Field(discriminator="kind")])
+
+
+def parse_job(data: object) -> AnyJob:
+    """A job of either kind, from its JSON object (raises ValueError if it is neither)."""
+    return _ANY_JOB.validate_python(data)
 
 
 class TensorInfo(BaseModel):

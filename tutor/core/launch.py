@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from tutor.core.job import Job
+from tutor.core.job import AnyJob
 from tutor.core.processes import become_subreaper, kill_orphans, make_undumpable
 
 # Variables a run may see; everything else (tokens, agent sockets, the tutor's own
@@ -48,7 +48,7 @@ class RunProcess(Protocol):
 
 
 # (job, scratch folder, stdout write end, stderr write end, result write end) -> the started supervisor
-Launcher = Callable[[Job, Path, int, int, int], RunProcess]
+Launcher = Callable[[AnyJob, Path, int, int, int], RunProcess]
 
 
 class _OwnChildren:

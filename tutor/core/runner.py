@@ -11,7 +11,8 @@ a cold run, a fresh server started for this check alone. Either way the same lim
 hold: a scratch folder, /dev/null as stdin, a cleaned environment, its own session and
 process group, a subreaper that kills whatever the block leaves running, an
 address-space limit, a bound on processes, a wall-clock timeout and capped output.
-`BlockRun.cancel()` may be called from any thread.
+`SandboxRun` is that pipeline, whatever the job; `BlockRun` is a check (an experiment
+is the other kind of job, tutor/core/experiment.py). `cancel()` may be called from any thread.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from tutor.core.i18n import Wording
-from tutor.core.job import BLOCK_FILENAME, RESULT_BYTES, Job
+from tutor.core.job import BLOCK_FILENAME, RESULT_BYTES, AnyJob, Job
 from tutor.core.launch import Launcher, RunnerUnavailable, RunProcess, own_children, protect_this_process, stop
 from tutor.core.lessons import Lesson
 from tutor.core.rawresult import MalformedResult, Observed, decode
@@ -43,6 +45,7 @@ _POLL_S = 0.05
 _RESULT_GRACE_S = 2.0  # for a result pipe to close once its run has ended (a leftover process may hold it)
 COLD_READY_TIMEOUT_S = 60.0  # a fresh `import torch` (and torch._dynamo) on a very busy machine
 TIMEOUT_RANGE_S = (1.0, 3600.0)
+Outcome = TypeVar("Outcome")
 
 
 @dataclass(frozen=True)
@@ -150,9 +153,10 @@ class ResultPipe:
 
 
 class Started:
-    """One run of a check, started: its supervisor, its output and its result."""
+    """One sandboxed run, started: its supervisor, its scratch folder, its output and its result."""
 
-    def __init__(self, launch: Launcher, job: Job, scratch: Path, limits: RunLimits) -> None:
+    def __init__(self, launch: Launcher, job: AnyJob, scratch: Path, limits: RunLimits) -> None:
+        self.scratch = scratch
         pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, result
         try:
             self.process: RunProcess = launch(job, scratch, *(write for _, write in pipes))
@@ -174,13 +178,90 @@ class Started:
         self.process.close()
 
 
-class BlockRun:
-    """One check of a learner's block against a lesson.
+class SandboxRun(Generic[Outcome]):
+    """One job in the sandbox, whatever its kind: its runs forked from the session's warm
+    runner or, without one, from a fresh runner started for the job alone; a scratch folder
+    per run; the same limits; `cancel()` from any thread; nothing left behind. A kind of
+    job says what its runs are and what their outcome is (`_attempt`)."""
 
-    With a `session`, the runs fork from its warm runner; when that runner is not there,
-    they start cold and the evidence says so: `runner` is "warm" or "cold", and
-    `runner_fallback` (cold only) names why: "not_started", "stopped" or "no_answer".
-    """
+    def __init__(self, limits: RunLimits, session: RunnerSession | None) -> None:
+        self.limits = limits
+        self.session = session
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def _attempt(self, launch: Launcher) -> Outcome:
+        raise NotImplementedError
+
+    def _run(self) -> tuple[Outcome, dict[str, object]]:
+        """The outcome, and how it ran: with a session, `runner` is "warm" or "cold", and a cold
+        run names why in `runner_fallback` ("not_started", "stopped" or "no_answer"). Raises
+        RunnerUnavailable when not even a fresh runner took the job, RunCancelled on a cancel,
+        OSError when the tutor could not start it."""
+        protect_this_process()
+        if self.session is None:
+            return self._cold(), {}
+        try:
+            return self._attempt(self.session.launch), {"runner": "warm"}
+        except RunnerUnavailable as unavailable:
+            return self._cold(), {"runner": "cold", "runner_fallback": unavailable.reason}
+
+    def _cold(self) -> Outcome:
+        """The job in a fresh runner server, started for it alone (it imports torch itself)."""
+        with RunnerSession(restarts=0, ready_timeout_s=COLD_READY_TIMEOUT_S, answer_timeout_s=COLD_READY_TIMEOUT_S,
+                            once=True) as fresh:
+            return self._attempt(fresh.launch)
+
+    @contextmanager
+    def _started(self, launch: Launcher, runs: list[tuple[AnyJob, bytes | None]]) -> Iterator[list[Started]]:
+        """Each job started in a scratch folder of its own, with its block if it has one."""
+        started: list[Started] = []
+        scratches: list[Path] = []
+        try:
+            for job, block in runs:
+                scratch = Path(tempfile.mkdtemp(prefix="minigpt-tutor-run-"))
+                scratches.append(scratch)
+                if block is not None:
+                    (scratch / BLOCK_FILENAME).write_bytes(block)
+                started.append(Started(launch, job, scratch, self.limits))
+            yield started
+        finally:
+            for run in started:
+                if not run.ended:
+                    self._end(run)
+                run.close()
+            if any(run.returncode is None or run.returncode < 0 for run in started):
+                own_children.sweep()  # a supervisor that was killed leaves its run's processes to us
+            for scratch in scratches:
+                remove_scratch(scratch)
+
+    def _wait_for(self, run: Started, deadline: float, watch: Callable[[], None] | None = None) -> None:
+        """Until `run` ends, calling `watch` at every poll; past the deadline or on a cancel,
+        it is stopped and its code stays None."""
+        while not self._cancelled.is_set():
+            if watch is not None:
+                watch()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            returncode = run.process.returncode(min(left, _POLL_S))
+            if returncode is not None:
+                run.returncode, run.ended = returncode, True
+                return
+        self._end(run)
+        if self._cancelled.is_set():
+            raise RunCancelled
+
+    def _end(self, run: Started) -> None:
+        run.ended = True
+        stop(run.process)
+
+
+class BlockRun(SandboxRun[RunResult]):
+    """One check of a learner's block against a lesson: the learner's run and the
+    control's, compared here. The result's evidence says how it ran (`SandboxRun._run`)."""
 
     def __init__(
         self,
@@ -192,45 +273,23 @@ class BlockRun:
         limits: RunLimits = RunLimits(),
         session: RunnerSession | None = None,
     ) -> None:
+        super().__init__(limits, session)
         self.lesson = lesson
         self.source = source.encode("utf-8") if isinstance(source, str) else source
         self.detect_anomaly = detect_anomaly
         self.capture_graph = capture_graph
-        self.limits = limits
-        self.session = session
-        self._cancelled = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancelled.set()
 
     def wait(self) -> RunResult:
         """Run to a verdict; raises RunCancelled if `cancel()` came first. A run the tutor could
-        not start (no scratch folder, no pipe, no process) is an `error`, not the block's fault."""
-        protect_this_process()
+        not start (no runner, no scratch folder, no pipe, no process) is an `error`, not the
+        block's fault."""
         try:
-            return self._wait()
+            result, how = self._run()
+        except RunnerUnavailable as unavailable:
+            return sandbox_failed(self.lesson.id, unavailable.reason)
         except OSError as error:
             return failed_to_start(self.lesson.id, error)
-
-    def _wait(self) -> RunResult:
-        if self.session is None:
-            return self._cold()
-        try:
-            result = self._attempt(self.session.launch)
-            how: dict[str, object] = {"runner": "warm"}
-        except RunnerUnavailable as unavailable:
-            result = self._cold()
-            how = {"runner": "cold", "runner_fallback": unavailable.reason}
         return result.model_copy(update={"evidence": {**result.evidence, **how}})
-
-    def _cold(self) -> RunResult:
-        """The check in a fresh runner server, started for it alone (it imports torch itself)."""
-        with RunnerSession(restarts=0, ready_timeout_s=COLD_READY_TIMEOUT_S, answer_timeout_s=COLD_READY_TIMEOUT_S,
-                            once=True) as fresh:
-            try:
-                return self._attempt(fresh.launch)
-            except RunnerUnavailable as unavailable:
-                return sandbox_failed(self.lesson.id, unavailable.reason)
 
     def _job(self) -> Job:
         check = self.lesson.check
@@ -249,7 +308,11 @@ class BlockRun:
         job = self._job()
         kept = self.session.control(job) if self.session is not None else None
         started = time.monotonic()
-        with self._started(launch, job, kept is None) as (learner, control):
+        runs: list[tuple[AnyJob, bytes | None]] = [(job, self.source)]
+        if kept is None:
+            runs.append((job.control(), None))  # a control run never holds the block
+        with self._started(launch, runs) as ours:
+            learner, control = ours[0], (ours[1] if kept is None else None)
             deadline = time.monotonic() + self.limits.timeout_s  # from the start of the runs, as their own deadline
             self._wait_for(learner, deadline)
             outcome = learner.result.take() if learner.returncode == 0 else None
@@ -263,47 +326,6 @@ class BlockRun:
             result = self._verdict(learner, outcome, control, kept, job)
             out, err = learner.stdout.text(), learner.stderr.text()
         return result.model_copy(update={"duration_s": round(duration, 3), "stdout": out, "stderr": err})
-
-    @contextmanager
-    def _started(self, launch: Launcher, job: Job, with_control: bool) -> Iterator[tuple[Started, Started | None]]:
-        """The learner's run and, unless the session keeps one, the control's, each in a scratch folder of its own."""
-        runs: list[Started] = []
-        scratches: list[Path] = []
-        try:
-            for run_job in [job, *([job.control()] if with_control else [])]:
-                scratch = Path(tempfile.mkdtemp(prefix="minigpt-tutor-run-"))
-                scratches.append(scratch)
-                if run_job.role == "learner":
-                    (scratch / BLOCK_FILENAME).write_bytes(self.source)
-                runs.append(Started(launch, run_job, scratch, self.limits))
-            yield runs[0], (runs[1] if with_control else None)
-        finally:
-            for run in runs:
-                if not run.ended:
-                    self._end(run)
-                run.close()
-            if any(run.returncode is None or run.returncode < 0 for run in runs):
-                own_children.sweep()  # a supervisor that was killed leaves its run's processes to us
-            for scratch in scratches:
-                remove_scratch(scratch)
-
-    def _wait_for(self, run: Started, deadline: float) -> None:
-        """Until `run` ends; past the deadline or on a cancel, it is stopped and its code stays None."""
-        while not self._cancelled.is_set():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            returncode = run.process.returncode(min(left, _POLL_S))
-            if returncode is not None:
-                run.returncode, run.ended = returncode, True
-                return
-        self._end(run)
-        if self._cancelled.is_set():
-            raise RunCancelled
-
-    def _end(self, run: Started) -> None:
-        run.ended = True
-        stop(run.process)
 
     def _verdict(self, learner: Started, outcome: Observed | Wording | None, control: Started | None,
                  kept: Observed | None, job: Job) -> RunResult:

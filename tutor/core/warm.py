@@ -23,7 +23,7 @@ from collections import OrderedDict
 from pathlib import Path
 from types import TracebackType
 
-from tutor.core.job import Job
+from tutor.core.job import AnyJob, Job
 from tutor.core.launch import RunnerUnavailable, own_children, sandbox_command, sandbox_environment
 from tutor.core.rawresult import Observed
 
@@ -108,7 +108,7 @@ class RunnerSession:
             while len(self._controls) > CONTROLS_KEPT:
                 self._controls.popitem(last=False)
 
-    def launch(self, job: Job, scratch: Path, stdout_fd: int, stderr_fd: int, result_fd: int) -> WarmProcess:
+    def launch(self, job: AnyJob, scratch: Path, stdout_fd: int, stderr_fd: int, result_fd: int) -> WarmProcess:
         """Have the server fork a supervisor for `job`, in `scratch`."""
         here, there = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:

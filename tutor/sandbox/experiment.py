@@ -1,9 +1,9 @@
-"""`python -m tutor.sandbox.experiment SCRATCH`: train the mini-GPT with one variant of a block.
+"""The worker of an experiment: train the mini-GPT with one variant of a block.
 
-The sandboxed side of `minigpt-tutor experiment`: the same limits as a check, the block
-compiled before torch is imported, the variant installed in place of the lesson's target,
-then AdamW on the shipped corpus. Progress goes to a file the tutor polls, so nothing the
-block prints can be taken for it.
+The supervisor runs it for a job of kind "experiment", as it runs a check: the same
+limits, the block compiled before torch is imported and installed in place of the
+lesson's target (tutor/sandbox/block.py), then AdamW on the shipped corpus. Progress
+goes to a file the tutor polls, so nothing the block prints can be taken for it.
 """
 
 from __future__ import annotations
@@ -18,15 +18,14 @@ from types import CodeType
 
 import numpy
 
-from tutor.core.experiment import (BATCH_SIZE, CHILD_OUTCOME, EXPERIMENT_JOB, FILE_SIZE_MB, FIRST_GRADIENTS, GRADIENTS,
-                                   LEARNING_RATE, LOSSES, PROGRESS, ChildOutcome, ExperimentJob)
-from tutor.core.job import BLOCK_FILENAME
+from tutor.core.experiment import (BATCH_SIZE, CHILD_OUTCOME, FILE_SIZE_MB, FIRST_GRADIENTS, GRADIENTS, LEARNING_RATE,
+                                   LOSSES, PROGRESS, ChildOutcome)
+from tutor.core.job import BLOCK_FILENAME, ExperimentJob
 from tutor.sandbox.block import BlockInvalid, Target, compile_block
 from tutor.sandbox.child import limit_resources
 
 
-def run_in(scratch: Path) -> int:
-    job = ExperimentJob.model_validate_json((scratch / EXPERIMENT_JOB).read_text(encoding="utf-8"))
+def train_in(job: ExperimentJob, scratch: Path) -> int:
     limit_resources(job.memory_mb)
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_MB * 2**20, FILE_SIZE_MB * 2**20))  # a block printing forever
     outcome = experiment(job, scratch)
@@ -126,8 +125,3 @@ class Trainer:
         numpy.savez(self.scratch / GRADIENTS, **last)
         numpy.savez(self.scratch / FIRST_GRADIENTS, **(self.first_gradients if self.first_gradients is not None else last))
 
-
-if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python -m tutor.sandbox.experiment SCRATCH_DIR")
-    sys.exit(run_in(Path(sys.argv[1])))

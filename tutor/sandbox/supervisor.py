@@ -1,5 +1,5 @@
-"""A run's supervisor: it starts the worker that runs the job, outlives it, and leaves
-nothing behind.
+"""A run's supervisor: it starts the worker that runs the job (a check or an experiment,
+as the job's `kind` says), outlives it, and leaves nothing behind.
 
 The supervisor runs no learner code, so nothing the block does changes how the run ends.
 It is a child subreaper: anything the block starts and detaches (a double fork, a
@@ -22,9 +22,10 @@ import traceback
 from pathlib import Path
 from typing import NoReturn
 
-from tutor.core.job import Job
+from tutor.core.job import AnyJob, ExperimentJob
 from tutor.core.processes import become_subreaper, children_of, die_with_parent, drop_privileges
 from tutor.sandbox.child import run_in
+from tutor.sandbox.experiment import train_in
 from tutor.sandbox.limits import ProcessBound, limit_tasks_without_cgroup
 
 _STOP_SIGNALS = {signal.SIGTERM, signal.SIGALRM}
@@ -32,7 +33,7 @@ DEADLINE_GRACE_S = 5.0  # the tutor's own timer comes first; this one is for a t
 INTERNAL_ERROR = 70  # EX_SOFTWARE: the sandbox itself failed
 
 
-def supervise(job: Job, scratch: Path, result_fd: int) -> NoReturn:
+def supervise(job: AnyJob, scratch: Path, result_fd: int) -> NoReturn:
     """Run `job` in a worker process, in `scratch`, its result to `result_fd`; exit as the worker did."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     become_subreaper()
@@ -53,7 +54,7 @@ def supervise(job: Job, scratch: Path, result_fd: int) -> NoReturn:
     _finish(worker, ended, bound)
 
 
-def _work(job: Job, scratch: Path, result_fd: int, supervisor: int, bound: ProcessBound | None) -> NoReturn:
+def _work(job: AnyJob, scratch: Path, result_fd: int, supervisor: int, bound: ProcessBound | None) -> NoReturn:
     code = INTERNAL_ERROR
     try:
         die_with_parent(supervisor)
@@ -66,7 +67,11 @@ def _work(job: Job, scratch: Path, result_fd: int, supervisor: int, bound: Proce
         else:
             limit_tasks_without_cgroup()
         drop_privileges()  # last: joining the cgroup may need them
-        code = run_in(job, scratch, result_fd)
+        if isinstance(job, ExperimentJob):
+            os.close(result_fd)  # an experiment leaves its files in the scratch folder
+            code = train_in(job, scratch)
+        else:
+            code = run_in(job, scratch, result_fd)
     except BaseException:  # a fault of the sandbox itself: show it, end as a crash
         traceback.print_exc()
     finally:

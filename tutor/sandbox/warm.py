@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
-from tutor.core.job import Job
+from tutor.core.job import AnyJob, ExperimentJob, parse_job
 from tutor.core.processes import become_subreaper, kill_orphans, make_undumpable
 from tutor.sandbox.observe import OPTIMIZER_SCENARIOS
 
@@ -72,7 +72,7 @@ class WarmServer:
         reply = socket.socket(fileno=reply_fd)
         try:
             request = json.loads(message)
-            job, scratch = Job.model_validate(request["job"]), Path(request["scratch"])
+            job, scratch = parse_job(request["job"]), Path(request["scratch"])
             if self.once and builds_optimizer(job) and not self.optimizers_loaded:
                 preload_optimizers()  # once here, rather than in both the control's fork and the learner's
                 self.optimizers_loaded = True
@@ -111,7 +111,7 @@ class WarmServer:
             self.optimizers_loaded = True
         return True
 
-    def _become_supervisor(self, job: Job, scratch: Path, descriptors: tuple[int, int, int],
+    def _become_supervisor(self, job: AnyJob, scratch: Path, descriptors: tuple[int, int, int],
                            reply: socket.socket) -> NoReturn:
         try:
             os.setsid()
@@ -146,11 +146,11 @@ def preload() -> None:
     import torch
 
     torch.set_num_threads(1)  # before any op: the children fork from a single-threaded torch
-    from tutor.sandbox import scenarios, supervisor  # noqa: F401  (scenarios brings minigpt)
+    from tutor.sandbox import scenarios, supervisor  # noqa: F401  (scenarios brings minigpt; supervisor, both workers)
 
 
-def builds_optimizer(job: Job) -> bool:
-    return job.scenario in OPTIMIZER_SCENARIOS
+def builds_optimizer(job: AnyJob) -> bool:
+    return isinstance(job, ExperimentJob) or job.scenario in OPTIMIZER_SCENARIOS  # an experiment trains with AdamW
 
 
 def preload_optimizers() -> None:
