@@ -9,17 +9,16 @@ can make it fail, crash or stop, never pass.
 from __future__ import annotations
 
 import resource
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from hostile_blocks import PASSING_REPORT, RESULT_FD, SLOW_IMPORT_S, SPARSE_RESULT
+from hostile_blocks import PASSING_REPORT, RESULT_FD, SPARSE_RESULT
 
 from tests.processes import alive
 from tutor.core.results import RunResult, Status
 from tutor.core.runner import RunLimits, run_block
-from tutor.core.warm import RunnerSession
 
 FORGE_RESULT = RESULT_FD + """
 def _forge(tensors):
@@ -69,13 +68,6 @@ FORGERIES: dict[str, str] = {
     "the original, fetched from the class's dict":
         "import minigpt.model as m\n_own = m.Block.__dict__['forward']\ndef forward(self, h):\n    return _own(self, h)\n",
 }
-
-
-@pytest.fixture(scope="module")
-def session() -> Iterator[RunnerSession]:
-    with RunnerSession(ready_timeout_s=SLOW_IMPORT_S) as warm:
-        assert warm.wait_ready()
-        yield warm
 
 
 @pytest.fixture(scope="module", params=["cold", "warm"])

@@ -7,11 +7,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hostile_blocks import BACKGROUND, CASES, SLOW_IMPORT_S, Hostile, record
+from hostile_blocks import BACKGROUND, CASES, Hostile, record
 
 from tutor.core.results import RunResult, Status
 from tests.processes import alive
@@ -20,13 +20,6 @@ from tutor.core.warm import RunnerSession
 from tutor.sandbox.limits import MAX_TASKS, ProcessBound
 
 Run = Callable[[str | bytes, float], RunResult]
-
-
-@pytest.fixture(scope="module")
-def session() -> Iterator[RunnerSession]:
-    with RunnerSession(ready_timeout_s=SLOW_IMPORT_S) as warm:
-        assert warm.wait_ready()
-        yield warm
 
 
 @pytest.fixture(scope="module", params=["cold", "warm"])
@@ -136,3 +129,16 @@ def test_an_experiment_leaves_nothing_behind(inplace_lesson, tmp_path: Path) -> 
     started = recorded_pids(pids)
     assert len(started) == 4  # the worker, its supervisor, the background child and the daemon
     assert [pid for pid in started if alive(pid)] == []
+
+
+def test_an_experiment_whose_block_plants_a_symlink_among_its_files_is_refused(inplace_lesson, tmp_path: Path) -> None:
+    """The worker's files share the scratch folder with the block: a losses.json that points
+    at /dev/zero is refused, not read without end, and nothing of it is kept."""
+    (tmp_path / "block.py").write_text("import os\nos.symlink('/dev/zero', 'losses.json')\n" + inplace_lesson.code.fix)
+    done = subprocess.run([sys.executable, "-m", "tutor", "experiment", inplace_lesson.id, "--variant",
+                           str(tmp_path / "block.py"), "--steps", "3", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "MINIGPT_TUTOR_LANG": "en"})
+    outcome = json.loads((tmp_path / "out" / "outcome.json").read_text())
+    assert outcome["status"] == "crashed" and "is a symlink" in outcome["error"], outcome
+    assert json.loads((tmp_path / "out" / "losses.json").read_text()) == []
+    assert "Traceback" not in done.stderr

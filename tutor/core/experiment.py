@@ -17,7 +17,7 @@ Two folders are compared without torch: numpy reads the gradients.
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, Field
 
 from tutor.core.diagnose import diagnose
+from tutor.core.files import UnreadableFile, read_regular_file
 from tutor.core.job import ExperimentJob
 from tutor.core.launch import Launcher
 from tutor.core.results import DEFAULT_ATOL, RTOL, Diagnosis, TensorComparison
@@ -121,29 +122,45 @@ class ExperimentRun(SandboxRun[ExperimentOutcome]):
             self.progress(*read_progress(scratch / PROGRESS))
 
 
+def written(path: Path) -> bytes | None:
+    """A file the worker wrote into its scratch folder, None if it wrote none. The block can
+    write there too: never through a symlink, never past the size cap, regular files only."""
+    if not os.path.lexists(path):
+        return None
+    if path.is_symlink():
+        raise UnreadableFile(f"{path.name}: is a symlink, not a file the run wrote")
+    return read_regular_file(path, FILE_SIZE_MB << 20)
+
+
 def read_progress(path: Path) -> tuple[int, float | None]:
     """Steps done and the last loss, from the worker's "step loss" lines."""
     try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except OSError:
+        lines = (written(path) or b"").decode("utf-8", "replace").split("\n")
+    except UnreadableFile:
         return 0, None
     complete = [line.split() for line in lines[:-1] if len(line.split()) == 2]  # the last line may be half-written
     if not complete:
         return 0, None
     step, loss = complete[-1]
-    return int(step), float(loss)
+    try:
+        return int(step), float(loss)
+    except ValueError:
+        return 0, None
 
 
 def outcome_of(scratch: Path, job: ExperimentJob, variant: Variant, finished: bool, stderr: str) -> ExperimentOutcome:
-    losses = json.loads((scratch / LOSSES).read_text(encoding="utf-8")) if (scratch / LOSSES).is_file() else []
-    common = dict(lesson=job.lesson, variant=variant, steps=job.steps, seed=job.seed, detect_anomaly=job.detect_anomaly,
-                  steps_done=len(losses), final_loss=final_loss(losses))
-    report = scratch / CHILD_OUTCOME
+    common = dict(lesson=job.lesson, variant=variant, steps=job.steps, seed=job.seed, detect_anomaly=job.detect_anomaly)
+    try:
+        losses = [float(loss) for loss in json.loads(written(scratch / LOSSES) or b"[]")]
+        report = written(scratch / CHILD_OUTCOME)
+        child = None if report is None else ChildOutcome.model_validate_json(report)
+    except (ValueError, TypeError) as error:  # UnreadableFile, bad JSON: the block wrote over the run's files
+        return ExperimentOutcome(status="crashed", error=f"the run's files cannot be trusted: {error}", **common)
+    common.update(steps_done=len(losses), final_loss=final_loss(losses))
     if not finished:
         return ExperimentOutcome(status="timeout", **common)
-    if not report.is_file():
+    if child is None:
         return ExperimentOutcome(status="crashed", error=stderr.strip()[-2000:] or None, **common)
-    child = ChildOutcome.model_validate_json(report.read_text(encoding="utf-8"))
     if child.status == "raised":
         diagnosis = diagnose(stderr)
         return ExperimentOutcome(status="raised", phase=child.phase, exception=child.exception,
@@ -155,11 +172,15 @@ def keep(scratch: Path, out: Path, outcome: ExperimentOutcome) -> None:
     """The experiment's files, from the scratch folder into `out`, with its outcome."""
     out.mkdir(parents=True, exist_ok=True)
     for name in KEPT_FILES:
-        stale = out / name
-        if (scratch / name).is_file():
-            shutil.copyfile(scratch / name, stale)
-        elif stale.exists():
-            stale.unlink()  # left by an earlier experiment in the same folder
+        kept = out / name
+        try:
+            data = written(scratch / name)
+        except UnreadableFile:
+            data = None  # the outcome already says the run's files cannot be trusted
+        if data is not None:
+            kept.write_bytes(data)
+        elif kept.exists():
+            kept.unlink()  # left by an earlier experiment in the same folder
     if not (out / LOSSES).is_file():
         (out / LOSSES).write_text("[]", encoding="utf-8")
     (out / OUTCOME).write_text(outcome.model_dump_json(indent=2), encoding="utf-8")
