@@ -149,7 +149,8 @@ def read_progress(path: Path) -> tuple[int, float | None]:
 
 
 def outcome_of(scratch: Path, job: ExperimentJob, variant: Variant, finished: bool, stderr: str) -> ExperimentOutcome:
-    common = dict(lesson=job.lesson, variant=variant, steps=job.steps, seed=job.seed, detect_anomaly=job.detect_anomaly)
+    common = dict(lesson=job.lesson, variant=variant, steps=job.steps, seed=job.seed, detect_anomaly=job.detect_anomaly,
+                  steps_done=0)
     try:
         losses = [float(loss) for loss in json.loads(written(scratch / LOSSES) or b"[]")]
         report = written(scratch / CHILD_OUTCOME)
