@@ -87,3 +87,21 @@ def test_another_shape_or_a_missing_tensor_never_matches() -> None:
     assert compare_one("t", control, None, 1e-6).missing
     assert not compare_one("t", control, "other", 1e-6).matches
     assert compare_one("t", None, None, 1e-6).matches  # a gradient neither run made
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_share_of_the_scale_is_allclose_with_an_atol_that_large(name: str) -> None:
+    expected, actual = CASES[name]
+    scale = expected.double().abs().max().item() if expected.numel() else 0.0
+    comparison = compare_one("t", values(expected), values(actual), 1e-6, scale_rtol=1e-3)
+    atol = 1e-6 + 1e-3 * scale if math.isfinite(scale) else 1e-6
+    assert comparison.matches == torch.allclose(actual.double(), expected.double(), rtol=1e-5, atol=atol)
+
+
+def test_a_share_of_the_scale_forgives_noise_on_small_elements_and_nothing_more() -> None:
+    gradient = torch.tensor([0.5, -0.25, 1e-9])  # the last: float noise around an exact zero
+    noise = gradient + torch.tensor([2e-6, -1e-6, 3e-5])
+    assert not compare_one("t", values(gradient), values(noise), 1e-6).matches
+    assert compare_one("t", values(gradient), values(noise), 1e-6, scale_rtol=1e-3).matches
+    halved = gradient * torch.tensor([1.0, 1.0, 0.5]) + torch.tensor([0.0, 1e-3, 0.0])
+    assert not compare_one("t", values(gradient), values(halved), 1e-6, scale_rtol=1e-3).matches

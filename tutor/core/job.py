@@ -26,6 +26,9 @@ RESULT_BYTES = 16 << 20  # a lesson's result is about 240 KB (more with its auto
 Role = Literal["control", "learner"]
 InvalidReason = Literal["encoding", "syntax", "missing_target", "not_callable", "signature", "return_type"]
 DType = Literal["float32", "float64", "int64", "bool"]
+# what a result's tensors are: gradients of one backward, parameters after training, the
+# gradients every AdamW step was given (stacked over the sampled steps), or a generation's
+Subject = Literal["gradients", "parameters", "training", "generation"]
 
 
 class Job(BaseModel):
@@ -94,7 +97,7 @@ class RawResult(BaseModel):
     invalid_reason: InvalidReason | None = None
     detail: str | None = Field(default=None, max_length=2000)  # a SyntaxError's text, an expected signature...
     line: int | None = None  # a line of the learner's block
-    subject: Literal["gradients", "parameters", "generation"] = "gradients"
+    subject: Subject = "gradients"
     tensors: list[TensorInfo] = Field(default_factory=list, max_length=4096)
     evidence: dict[str, Any] = Field(default_factory=dict)
     graph: AutogradGraph | None = None  # the learner's graph, when the job asked for it

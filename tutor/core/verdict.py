@@ -18,7 +18,7 @@ from tutor.core.diagnose import diagnose
 from tutor.core.i18n import DEFAULT_LANGUAGE, Wording, say
 from tutor.core.job import RawResult
 from tutor.core.rawresult import Observed
-from tutor.core.results import DiagnosisKind, RunResult, Status
+from tutor.core.results import SCALE_RTOL, DiagnosisKind, RunResult, Status
 
 _NAMES_SHOWN = 4
 
@@ -62,8 +62,9 @@ def wrong_return_type(control: RawResult, learner: RawResult) -> str | None:
 
 def _compared(lesson_id: str, learner: Observed, control: Observed, tolerance: float) -> RunResult:
     subject = {"subject": Wording(key=f"subject.{control.header.subject}")}
-    comparisons = compare_all(control.tensors, learner.tensors, tolerance)
-    outputs = [c.name for c in compare_all(control.outputs, learner.outputs, tolerance) if not c.matches]
+    scale_rtol = SCALE_RTOL.get(control.header.subject, 0.0)
+    comparisons = compare_all(control.tensors, learner.tensors, tolerance, scale_rtol)
+    outputs = [c.name for c in compare_all(control.outputs, learner.outputs, tolerance, scale_rtol) if not c.matches]
     evidence = {**learner.header.evidence, **{f"control_{k}": v for k, v in control.header.evidence.items()}}
     total = len(comparisons)
     missing = [c.name for c in comparisons if c.missing]

@@ -44,7 +44,7 @@ class Phases:
 
 @dataclass
 class Observation:
-    subject: str  # what `tensors` holds: "gradients", "parameters" or "generation"
+    subject: str  # what `tensors` holds: a `tutor.core.job.Subject`
     tensors: dict[str, torch.Tensor | None]
     outputs: dict[str, torch.Tensor] = field(default_factory=dict)
     evidence: dict[str, Any] = field(default_factory=dict)

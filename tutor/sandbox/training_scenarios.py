@@ -1,10 +1,19 @@
 """Scenarios that train the mini-GPT for a few steps.
 
-Each one compares the parameters after training with the control's, and the loss
-of every step as an output, so a silent training bug fails the check even when
-nothing raises. Its evidence holds the loss curve (`losses`), the loss on a fixed
-held-out batch after training (`final_loss`), and which parameters moved at all
-(`moved`, `frozen`): the child adds the control's as `control_<key>`.
+Each one is compared with the control on what training did, and the loss of every step
+as an output, so a silent training bug fails the check even when nothing raises. Its
+evidence holds the loss curve (`losses`), the loss on a fixed held-out batch after
+training (`final_loss`), and which parameters moved at all (`moved`, `frozen`): the
+child adds the control's as `control_<key>`.
+
+What is compared depends on the optimizer. Plain SGD scales float noise by the learning
+rate, so the parameters after training are compared. AdamW divides each step by the
+gradient's own running size: where a gradient is float noise around an exact zero (the
+keys' bias: softmax ignores a shift shared by every key), it takes learning-rate-sized
+steps in random directions, and two equally correct blocks end training apart there.
+Those directions change nothing else, so the gradients the optimizer was given stay
+together; the AdamW scenarios compare those, at a few steps spread over the run
+(`OptimizerLog`), each tensor within a tolerance relative to its own scale.
 """
 
 from __future__ import annotations
@@ -14,6 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from minigpt import data, train
 from minigpt.model import GPT
@@ -54,6 +65,50 @@ def rounded(value: float) -> float | None:
 
 
 
+def sampled_steps(steps: int) -> list[int]:
+    """The optimizer steps whose gradients are compared: the first two (a gradient kept from
+    one step to the next shows there), then evenly to the last."""
+    return sorted({0, 1, *(round(i * (steps - 1) / 5) for i in range(6))} & set(range(steps)))
+
+
+class OptimizerLog:
+    """The gradient of each of the model's parameters as every `optimizer.step()` received
+    it, at the sampled steps, whoever built the optimizer; and how many steps ran."""
+
+    def __init__(self, gpt: GPT, steps: int) -> None:
+        self.parameters = list(gpt.named_parameters())
+        self.sampled = set(sampled_steps(steps))
+        self.steps = 0
+        self.gradients: dict[str, list[torch.Tensor | None]] = {name: [] for name, _ in self.parameters}
+
+    def __enter__(self) -> OptimizerLog:
+        self._hook = register_optimizer_step_pre_hook(self._before_step)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._hook.remove()
+
+    def _before_step(self, *_: object) -> None:
+        if self.steps in self.sampled:
+            for name, parameter in self.parameters:
+                grad = parameter.grad
+                self.gradients[name].append(None if grad is None else grad.detach().clone())
+        self.steps += 1
+
+    def observation(self, trained: Observation) -> Observation:
+        """`trained`, holding these gradients (a parameter that lacked one at a sampled step
+        has none) and the number of steps as an output."""
+        stacked = {name: _stacked(grads) for name, grads in self.gradients.items()}
+        outputs = {**trained.outputs, "optimizer_steps": torch.tensor(self.steps)}
+        return Observation("training", stacked, outputs, trained.evidence)
+
+
+def _stacked(gradients: list[torch.Tensor | None]) -> torch.Tensor | None:
+    """One tensor, a row per sampled step; None if no step was sampled or one had no gradient."""
+    present = [grad for grad in gradients if grad is not None]
+    return torch.stack(present) if present and len(present) == len(gradients) else None
+
+
 def snapshot(gpt: GPT) -> dict[str, torch.Tensor]:
     return {name: p.detach().clone() for name, p in gpt.named_parameters()}
 
@@ -86,8 +141,10 @@ def train_steps(settings: Settings, phase: Phases) -> Observation:
     optimizer = optimizer_for(gpt, settings)
     before = snapshot(gpt)
     phase("train")
-    losses = [train.train_step(gpt, optimizer, *next_batch()) for _ in range(settings.get("steps", 40))]
-    return trained(gpt, before, losses, settings)
+    steps = settings.get("steps", 40)
+    with OptimizerLog(gpt, steps) as log:
+        losses = [train.train_step(gpt, optimizer, *next_batch()) for _ in range(steps)]
+    return log.observation(trained(gpt, before, losses, settings))
 
 
 @scenario
@@ -98,9 +155,11 @@ def train_loop(settings: Settings, phase: Phases) -> Observation:
     _, corpus = data.encode_corpus()
     before = snapshot(gpt)
     phase("train")
-    losses = train.train(gpt, corpus, settings.get("steps", 40), batch_size=settings.get("batch_size", 4),
-                         lr=settings.get("lr", 1e-2), seed=settings.get("seed", 0))
-    return trained(gpt, before, [float(loss) for loss in losses], settings)
+    steps = settings.get("steps", 40)
+    with OptimizerLog(gpt, steps) as log:
+        losses = train.train(gpt, corpus, steps, batch_size=settings.get("batch_size", 4),
+                             lr=settings.get("lr", 1e-2), seed=settings.get("seed", 0))
+    return log.observation(trained(gpt, before, [float(loss) for loss in losses], settings))
 
 
 @scenario
