@@ -29,6 +29,9 @@ DType = Literal["float32", "float64", "int64", "bool"]
 # what a result's tensors are: gradients of one backward, parameters after training, the
 # gradients every AdamW step was given (stacked over the sampled steps), or a generation's
 Subject = Literal["gradients", "parameters", "training", "generation"]
+# Every check also runs its target with this many sequences of this many tokens (below the
+# lesson preset's block_size of 8), so that a fix right at one shape only fails.
+OTHER_SHAPE = (3, 5)
 
 
 class Job(BaseModel):
@@ -82,7 +85,8 @@ class TensorInfo(BaseModel):
     """One tensor of a result: its bytes follow the header, in order."""
 
     name: str = Field(max_length=200)
-    group: Literal["tensors", "outputs"]  # compared tensors (gradients, parameters...), or outputs (loss, logits...)
+    # compared tensors (gradients, parameters...), outputs (loss, logits...), or both at OTHER_SHAPE
+    group: Literal["tensors", "outputs", "other_shape"]
     kind: Literal["tensor", "none", "other"] = "tensor"  # "none": absent (a gradient never made); "other": not a tensor
     dtype: DType = "float32"
     shape: list[int] = Field(default_factory=list, max_length=8)

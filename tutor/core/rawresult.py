@@ -42,6 +42,7 @@ class Observed:
     header: RawResult
     tensors: dict[str, Values | str | None] = field(default_factory=dict)
     outputs: dict[str, Values | str | None] = field(default_factory=dict)
+    other_shape: dict[str, Values | str | None] = field(default_factory=dict)
 
 
 def encode(header: RawResult, payloads: list[bytes]) -> bytes:
@@ -70,7 +71,7 @@ def decode(data: bytes) -> Observed:
     for info in header.tensors:
         values, size = _values(info, view[offset:])
         offset += size
-        group = observed.tensors if info.group == "tensors" else observed.outputs
+        group = {"tensors": observed.tensors, "outputs": observed.outputs, "other_shape": observed.other_shape}[info.group]
         if info.name in group:
             raise MalformedResult(f"it names the tensor {info.name!r} twice")
         group[info.name] = values

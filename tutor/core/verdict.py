@@ -16,7 +16,7 @@ import signal
 from tutor.core.closeness import compare_all
 from tutor.core.diagnose import diagnose
 from tutor.core.i18n import DEFAULT_LANGUAGE, Wording, say
-from tutor.core.job import RawResult
+from tutor.core.job import OTHER_SHAPE, RawResult
 from tutor.core.rawresult import Observed
 from tutor.core.results import SCALE_RTOL, DiagnosisKind, RunResult, Status
 
@@ -37,7 +37,7 @@ def judge(lesson_id: str, learner: Observed, control: Observed | None, stderr: s
         return _result(lesson_id, Status.INVALID, Wording(key="verdict.invalid.return_type", values={"detail": wrong}))
     if report.outcome == "raised":
         diagnosis = diagnose(stderr)
-        terms = {"phase": Wording(key=f"phase.{report.phase}")}
+        terms = {"phase": Wording(key=f"phase.{report.phase}", values=_other_shape())}
         values = {}
         if diagnosis.kind is DiagnosisKind.UNKNOWN:  # torch's own words, which stay as they are
             first_line = diagnosis.message.splitlines()[0] if diagnosis.message else ""
@@ -65,6 +65,7 @@ def _compared(lesson_id: str, learner: Observed, control: Observed, tolerance: f
     scale_rtol = SCALE_RTOL.get(control.header.subject, 0.0)
     comparisons = compare_all(control.tensors, learner.tensors, tolerance, scale_rtol)
     outputs = [c.name for c in compare_all(control.outputs, learner.outputs, tolerance, scale_rtol) if not c.matches]
+    other_shape = [c.name for c in compare_all(control.other_shape, learner.other_shape, tolerance) if not c.matches]
     evidence = {**learner.header.evidence, **{f"control_{k}": v for k, v in control.header.evidence.items()}}
     total = len(comparisons)
     missing = [c.name for c in comparisons if c.missing]
@@ -80,6 +81,9 @@ def _compared(lesson_id: str, learner: Observed, control: Observed, tolerance: f
                           terms=subject)
     elif outputs:
         wording = Wording(key="verdict.outputs_differ", values={"names": _names(outputs)})
+    elif other_shape:
+        wording = Wording(key="verdict.other_shape", values={**_other_shape(), "count": len(other_shape),
+                                                              "total": len(control.other_shape), "names": _names(other_shape)})
     else:
         status, wording = Status.PASSED, Wording(key="verdict.passed", values={"total": total}, terms=subject)
     return _result(lesson_id, status, wording, gradients=comparisons, evidence=evidence)
@@ -124,6 +128,11 @@ def failed_to_start(lesson_id: str, error: OSError) -> RunResult:
 
 def _result(lesson_id: str, status: Status, wording: Wording, **fields: object) -> RunResult:
     return RunResult(lesson=lesson_id, status=status, message=say(wording, DEFAULT_LANGUAGE), wording=wording, **fields)
+
+
+def _other_shape() -> dict[str, object]:
+    batch_size, length = OTHER_SHAPE
+    return {"sequences": batch_size, "tokens": length}
 
 
 def _names(names: list[str]) -> str:

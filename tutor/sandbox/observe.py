@@ -48,6 +48,7 @@ class Observation:
     tensors: dict[str, torch.Tensor | None]
     outputs: dict[str, torch.Tensor] = field(default_factory=dict)
     evidence: dict[str, Any] = field(default_factory=dict)
+    other_shape: dict[str, torch.Tensor | None] = field(default_factory=dict)  # the target at OTHER_SHAPE
 
 
 Scenario = Callable[[Settings, Phases], Observation]

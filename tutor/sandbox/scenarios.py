@@ -21,6 +21,7 @@ from tutor.sandbox.block import BlockInvalid, Target, learner_line
 from tutor.sandbox.graph import GraphCapture
 from tutor.sandbox.limits import cap_torch_threads
 from tutor.sandbox.observe import SCENARIOS, Observation, Phases, Scenario
+from tutor.sandbox.other_shape import at_other_shape
 from tutor.sandbox.returns import ReturnTypes
 
 
@@ -55,8 +56,10 @@ def resolve(job: Job) -> tuple[Scenario, Target]:
 
 def control(job: Job, run: Scenario, target: Target, returns: ReturnTypes) -> bytes:
     target.install(returns.recording(target.original))
+    phases = Phases()
     try:
-        observation = run(job.settings, Phases())
+        observation = run(job.settings, phases)
+        observation.other_shape = at_other_shape(target, job.settings, phases)
     except Exception as error:  # minigpt's own code failed: the lesson cannot be checked
         traceback.print_exc()
         return encode(RawResult(outcome="error", detail=f"the control raised {type(error).__name__}: {error}"[:2000]), [])
@@ -78,6 +81,7 @@ def learner(job: Job, code: CodeType, run: Scenario, target: Target, returns: Re
     try:
         with torch.autograd.set_detect_anomaly(job.detect_anomaly), capture:
             observation = run(job.settings, phases)
+            observation.other_shape = at_other_shape(target, job.settings, phases)
     except BaseException as error:  # SystemExit and KeyboardInterrupt from the block are results too
         return encode(raised(error, phases, capture.graph, returns), [])
     return encoded(observation, returns, capture.graph)
@@ -94,7 +98,8 @@ def raised(error: BaseException, phases: Phases, graph: AutogradGraph | None = N
 def encoded(observation: Observation, returns: ReturnTypes, graph: AutogradGraph | None = None) -> bytes:
     infos: list[TensorInfo] = []
     payloads: list[bytes] = []
-    for group, tensors in (("tensors", observation.tensors), ("outputs", observation.outputs)):
+    groups = (("tensors", observation.tensors), ("outputs", observation.outputs), ("other_shape", observation.other_shape))
+    for group, tensors in groups:
         for name, value in tensors.items():
             info, payload = described(name, group, value)
             infos.append(info)

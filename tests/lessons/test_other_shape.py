@@ -1,0 +1,93 @@
+"""Every check also runs its target at a second shape (3 sequences of 5 tokens, below the
+block size of 8), so a fix right at the lesson's own shape only fails, and says where."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tutor.core.course import Course
+from tutor.core.i18n import say
+from tutor.core.results import RunResult, Status
+from tutor.core.runner import run_block
+from tutor.core.warm import RunnerSession
+
+ATTENTION_HEAD = '''
+def forward(self, x: Tensor) -> Tensor:
+    B, T, C = x.size()
+    q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+    q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+    k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+    v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+    att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+'''
+ATTENTION_TAIL = '''
+    att = F.softmax(att, dim=-1)
+    y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+    return self.c_proj(y)
+'''
+RIGHT_AT_ONE_SHAPE = {
+    # the mask at its full size: broadcasts only when T is the block size
+    "missing-causal-mask": ATTENTION_HEAD + '    att = att.masked_fill(self.mask == 0, float("-inf"))' + ATTENTION_TAIL,
+    # the block size written in: a mean over 8 positions, whatever T is
+    "cross-entropy-unflattened": '''
+def sequence_loss(logits: Tensor, targets: Tensor) -> Tensor:
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1)) * logits.size(1) / 8
+''',
+    # the batch size written in
+    "no-grad-forward": '''
+def train_step(model: GPT, optimizer: torch.optim.Optimizer, x: Tensor, y: Tensor) -> float:
+    optimizer.zero_grad()
+    logits, _ = model(x)
+    loss = torch.nn.functional.cross_entropy(logits.view(4 * 8, -1), y.view(4 * 8))
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+''',
+    # every sequence continued with the first one's token
+    "generate-past-block-size": '''
+def generate(self, idx: Tensor, max_new_tokens: int, generator: torch.Generator | None = None) -> Tensor:
+    for _ in range(max_new_tokens):
+        logits, _ = self(idx[:, -self.config.block_size:])
+        probs = F.softmax(logits[:, -1, :], dim=-1)
+        idx_next = torch.multinomial(probs[:1], 1, generator=generator).expand(idx.size(0), 1)
+        idx = torch.cat((idx, idx_next), dim=1)
+    return idx
+''',
+}
+# The same lessons' blocks written for any shape: they pass.
+FOR_ANY_SHAPE = {
+    "missing-causal-mask": ATTENTION_HEAD + '    att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))' + ATTENTION_TAIL,
+    "cross-entropy-unflattened": '''
+def sequence_loss(logits: Tensor, targets: Tensor) -> Tensor:
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+''',
+}
+
+
+@pytest.fixture(scope="module")
+def session() -> Iterator[RunnerSession]:
+    with RunnerSession(optimizers=True) as warm:
+        yield warm
+
+
+def checked(course: Course, lesson_id: str, block: str, session: RunnerSession) -> RunResult:
+    return run_block(course.get(lesson_id), block, session=session)
+
+
+@pytest.mark.parametrize("lesson_id", sorted(RIGHT_AT_ONE_SHAPE))
+def test_a_fix_right_at_the_lessons_shape_only_fails_and_names_the_other_shape(
+        course: Course, lesson_id: str, session: RunnerSession) -> None:
+    result = checked(course, lesson_id, RIGHT_AT_ONE_SHAPE[lesson_id], session)
+    assert result.status is Status.FAILED, result.message
+    assert "3 sequences of 5 tokens" in result.message
+    assert result.wording is not None
+    assert "3 secuencias de 5 tokens" in say(result.wording, "es")
+    assert all(comparison.matches for comparison in result.gradients)  # its own shape was right
+
+
+@pytest.mark.parametrize("lesson_id", sorted(FOR_ANY_SHAPE))
+def test_the_same_block_written_for_any_shape_passes(course: Course, lesson_id: str, session: RunnerSession) -> None:
+    result = checked(course, lesson_id, FOR_ANY_SHAPE[lesson_id], session)
+    assert result.status is Status.PASSED, result.message

@@ -1,0 +1,63 @@
+"""Every check's second shape: fewer tokens than `block_size`, and more than one sequence.
+
+A scenario runs at the lesson's own shape (mostly T = block_size), where a fix right at
+that shape only passes: a causal mask not sliced to T, a view with the block size
+written in, one sequence taken for the batch. So after the scenario, the same target
+runs once more at `OTHER_SHAPE` on a fresh seeded model, and what it gives is compared
+with the control's in a group of its own, for a verdict that names the shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from minigpt import train
+from minigpt.model import GPT
+from tutor.core.job import OTHER_SHAPE
+from tutor.sandbox.block import Target
+from tutor.sandbox.observe import Phases, Settings, tiny_model
+
+Tensors = dict[str, torch.Tensor | None]
+
+
+def at_other_shape(target: Target, settings: Settings, phase: Phases) -> Tensors:
+    """What the target gives at the other shape; nothing for a target without a shape of
+    its own (`sgd_step` walks the parameters, `train` takes its batches from its caller)."""
+    module = target.module.__name__
+    probe = _PROBES.get(f"{module}:{target.name}", _backward if module == "minigpt.model" else None)
+    if probe is None:
+        return {}
+    phase("other_shape")
+    batch_size, length = OTHER_SHAPE
+    gpt, x, y = tiny_model({**settings, "batch_size": batch_size, "block_size": length})
+    return probe(gpt, x, y, settings)
+
+
+def _backward(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
+    """One forward and backward: every parameter's gradient, the logits and the loss."""
+    logits, loss = gpt(x, y)
+    loss.backward()
+    return {**{name: p.grad for name, p in gpt.named_parameters()}, "logits": logits.detach(), "loss": loss.detach()}
+
+
+def _train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
+    """One step with plain SGD, whose update adds no noise of its own: the parameters after it, and the loss."""
+    loss = train.train_step(gpt, torch.optim.SGD(gpt.parameters(), lr=0.1), x, y)
+    return {**{name: p.detach() for name, p in gpt.named_parameters()}, "loss": torch.tensor(float(loss))}
+
+
+def _generate(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
+    """Every sequence of the batch continued past `block_size`: the tokens."""
+    generator = torch.Generator().manual_seed(settings.get("seed", 0))
+    with torch.no_grad():
+        tokens = gpt.generate(x, gpt.config.block_size, generator)
+    return {"tokens": tokens}
+
+
+_PROBES: dict[str, Callable[[GPT, torch.Tensor, torch.Tensor, Settings], Tensors]] = {
+    "minigpt.data:get_batch": _backward,  # `tiny_model` draws the batch through it
+    "minigpt.model:generate": _generate,
+    "minigpt.train:train_step": _train_step,
+}
