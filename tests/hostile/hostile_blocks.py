@@ -83,6 +83,14 @@ PASSING_REPORT = ('{"outcome": "compared", "subject": "gradients", "comparisons"
 CASES = [
     Hostile("endless loop", lambda l, p: record(p) + "def forward(self, h):\n    while True:\n        pass\n",
             Status.TIMEOUT, "stopped after 3 s", timeout_s=SHORT_TIMEOUT_S),
+    Hostile("a FIFO for the progress file, then an endless loop",
+            lambda l, p: record(p) + "_o.remove('progress.txt')\n_o.mkfifo('progress.txt')\n"
+            "def forward(self, h):\n    while True:\n        pass\n",
+            Status.TIMEOUT, "stopped after 3 s", timeout_s=SHORT_TIMEOUT_S),
+    Hostile("forged progress, then an endless loop",
+            lambda l, p: record(p) + "open('progress.txt', 'a').write('9' * 5_000_000 + ' 10\\n')\n"
+            "def forward(self, h):\n    while True:\n        pass\n",
+            Status.TIMEOUT, "stopped after 3 s", timeout_s=SHORT_TIMEOUT_S),
     Hostile("memory bomb", lambda l, p: record(p) + "def forward(self, h):\n    hoard = []\n    while True:\n"
             "        hoard.append(bytearray(2**26))\n", Status.FAILED, "forward raised: MemoryError"),
     Hostile("one huge tensor", lambda l, p: record(p) + "import torch\ndef forward(self, h):\n"

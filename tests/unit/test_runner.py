@@ -20,6 +20,34 @@ def test_an_endless_loop_times_out(inplace_lesson) -> None:
     result = run_block(inplace_lesson, FORWARD + "    while True:\n        pass\n", limits=RunLimits(timeout_s=3))
     assert result.status is Status.TIMEOUT
     assert "3 s" in result.message
+    assert "endless loop?" in result.message  # nothing progressed
+
+
+SLOW_TRAIN_STEP = """
+def train_step(model, optimizer, x, y):
+    import time
+    time.sleep(0.5)
+    optimizer.zero_grad()
+    _, loss = model(x, y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+"""
+
+
+def test_a_training_run_that_times_out_says_how_far_it_got(course) -> None:
+    result = run_block(course.get("no-grad-forward"), SLOW_TRAIN_STEP, limits=RunLimits(timeout_s=3))
+    assert result.status is Status.TIMEOUT
+    done = int(result.message.split("stopped at step ")[1].split(" of 30 after 3 s")[0])
+    assert 1 <= done < 30
+    assert "endless loop" not in result.message
+
+
+def test_the_timeout_counts_the_scenario_not_a_fresh_interpreters_imports(inplace_lesson) -> None:
+    # A cold run starts an interpreter and imports torch (over a second) before its scenario
+    # (tens of milliseconds): with a 1 s timeout it passes all the same.
+    result = run_block(inplace_lesson, inplace_lesson.code.fix, limits=RunLimits(timeout_s=1))
+    assert result.status is Status.PASSED, result.message
 
 
 def test_a_syntax_error_is_invalid_with_the_learners_line(inplace_lesson) -> None:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, Field
 
 from tutor.core.diagnose import diagnose
-from tutor.core.files import UnreadableFile, read_regular_file
+from tutor.core.files import UnreadableFile, last_line_fields, read_regular_file
 from tutor.core.job import ExperimentJob
 from tutor.core.launch import Launcher
 from tutor.core.results import DEFAULT_ATOL, RTOL, Diagnosis, TensorComparison
@@ -111,7 +111,8 @@ class ExperimentRun(SandboxRun[ExperimentOutcome]):
 
     def _attempt(self, launch: Launcher) -> ExperimentOutcome:
         with self._started(launch, [(self.job, self.block)]) as (run,):
-            self._wait_for(run, time.monotonic() + self.limits.timeout_s, lambda: self._tell(run.scratch))
+            deadline = time.monotonic() + self.limits.timeout_s
+            self._wait_for(run, lambda: deadline, lambda: self._tell(run.scratch))
             self._tell(run.scratch)
             outcome = outcome_of(run.scratch, self.job, self.variant, run.returncode is not None, run.stderr.text())
             keep(run.scratch, self.out, outcome)
@@ -134,17 +135,11 @@ def written(path: Path) -> bytes | None:
 
 def read_progress(path: Path) -> tuple[int, float | None]:
     """Steps done and the last loss, from the worker's "step loss" lines."""
+    fields = [] if path.is_symlink() else last_line_fields(path, FILE_SIZE_MB << 20)
     try:
-        lines = (written(path) or b"").decode("utf-8", "replace").split("\n")
-    except UnreadableFile:
-        return 0, None
-    complete = [line.split() for line in lines[:-1] if len(line.split()) == 2]  # the last line may be half-written
-    if not complete:
-        return 0, None
-    step, loss = complete[-1]
-    try:
+        step, loss = fields
         return int(step), float(loss)
-    except ValueError:
+    except ValueError:  # no line, or not one the worker wrote
         return 0, None
 
 

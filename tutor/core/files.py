@@ -44,3 +44,14 @@ def read_regular_file(path: Path | str, limit: int) -> bytes:
     if len(data) > limit:
         raise UnreadableFile(f"{path}: is larger than {limit >> 20} MB")
     return data
+
+
+def last_line_fields(path: Path, limit: int) -> list[str]:
+    """The fields of the last complete line of a file a run appends to; none if it wrote
+    none, or if what is there is not a regular file of at most `limit` bytes (the learner's
+    block can write there too)."""
+    try:
+        lines = read_regular_file(path, limit).decode("utf-8", "replace").split("\n")[:-1]  # the last may be half-written
+    except UnreadableFile:
+        return []
+    return lines[-1].split() if lines else []

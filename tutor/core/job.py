@@ -32,6 +32,12 @@ Subject = Literal["gradients", "parameters", "training", "generation"]
 # Every check also runs its target with this many sequences of this many tokens (below the
 # lesson preset's block_size of 8), so that a fix right at one shape only fails.
 OTHER_SHAPE = (3, 5)
+# A run appends "done total" lines here as its scenario goes; its first line says the
+# scenario has started, and the run's timeout counts from then.
+PROGRESS_FILENAME = "progress.txt"
+# Before that first line, a run may spend this long on imports a fork or a fresh
+# interpreter still needs (torch._dynamo for an optimizer, on a busy machine).
+PREPARE_S = 30.0
 
 
 class Job(BaseModel):

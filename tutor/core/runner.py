@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from tutor.core.i18n import Wording
-from tutor.core.job import BLOCK_FILENAME, RESULT_BYTES, AnyJob, Job
+from tutor.core.files import last_line_fields
+from tutor.core.job import BLOCK_FILENAME, PREPARE_S, PROGRESS_FILENAME, RESULT_BYTES, AnyJob, Job
 from tutor.core.launch import Launcher, RunnerUnavailable, RunProcess, own_children, protect_this_process, stop
 from tutor.core.lessons import Lesson
 from tutor.core.rawresult import MalformedResult, Observed, decode
@@ -45,6 +46,7 @@ _POLL_S = 0.05
 _RESULT_GRACE_S = 2.0  # for a result pipe to close once its run has ended (a leftover process may hold it)
 COLD_READY_TIMEOUT_S = 60.0  # a fresh `import torch` (and torch._dynamo) on a very busy machine
 TIMEOUT_RANGE_S = (1.0, 3600.0)
+PROGRESS_BYTES = 1 << 20  # a line per training step: a few KB
 Outcome = TypeVar("Outcome")
 
 
@@ -237,13 +239,13 @@ class SandboxRun(Generic[Outcome]):
             for scratch in scratches:
                 remove_scratch(scratch)
 
-    def _wait_for(self, run: Started, deadline: float, watch: Callable[[], None] | None = None) -> None:
-        """Until `run` ends, calling `watch` at every poll; past the deadline or on a cancel,
-        it is stopped and its code stays None."""
+    def _wait_for(self, run: Started, deadline: Callable[[], float], watch: Callable[[], None] | None = None) -> None:
+        """Until `run` ends, calling `watch` at every poll; past the deadline (asked again at
+        every poll) or on a cancel, it is stopped and its code stays None."""
         while not self._cancelled.is_set():
             if watch is not None:
                 watch()
-            left = deadline - time.monotonic()
+            left = deadline() - time.monotonic()
             if left <= 0:
                 break
             returncode = run.process.returncode(min(left, _POLL_S))
@@ -313,13 +315,13 @@ class BlockRun(SandboxRun[RunResult]):
             runs.append((job.control(), None))  # a control run never holds the block
         with self._started(launch, runs) as ours:
             learner, control = ours[0], (ours[1] if kept is None else None)
-            deadline = time.monotonic() + self.limits.timeout_s  # from the start of the runs, as their own deadline
-            self._wait_for(learner, deadline)
+            clocks = [ScenarioClock(run.scratch / PROGRESS_FILENAME, self.limits.timeout_s) for run in ours]
+            self._wait_for(learner, clocks[0].deadline)
             outcome = learner.result.take() if learner.returncode == 0 else None
             needs_control = isinstance(outcome, Observed) and outcome.header.outcome in ("observed", "raised")
             if control is not None:
                 if needs_control:
-                    self._wait_for(control, deadline)
+                    self._wait_for(control, clocks[1].deadline)
                 else:
                     self._end(control)
             duration = time.monotonic() - started
@@ -331,7 +333,8 @@ class BlockRun(SandboxRun[RunResult]):
                  kept: Observed | None, job: Job) -> RunResult:
         lesson_id = self.lesson.id
         if learner.returncode is None:
-            return unfinished(lesson_id, Status.TIMEOUT, seconds=self.limits.timeout_s)
+            return unfinished(lesson_id, Status.TIMEOUT, seconds=self.limits.timeout_s,
+                              progress=steps_done(learner.scratch / PROGRESS_FILENAME))
         if learner.result.overflowed:  # the run then dies writing to a closed pipe: say why
             return unreadable(lesson_id, Wording(key="result.too_large", values={"mb": RESULT_BYTES >> 20}))
         if learner.returncode != 0:  # only a clean exit has a result, whatever the run left in the pipe
@@ -358,6 +361,35 @@ class BlockRun(SandboxRun[RunResult]):
         if isinstance(outcome, Observed) and outcome.header.outcome != "observed":
             return Wording(key="control.error", values={"detail": outcome.header.detail or outcome.header.outcome})
         return outcome
+
+
+class ScenarioClock:
+    """A run's deadline: `timeout_s` from the moment its scenario starts (the first line of
+    its progress file), so that a fresh interpreter's imports never count against the
+    learner; until then, PREPARE_S more."""
+
+    def __init__(self, progress: Path, timeout_s: float) -> None:
+        self.progress = progress
+        self.timeout_s = timeout_s
+        self.started = time.monotonic()
+        self.scenario_started: float | None = None
+
+    def deadline(self) -> float:
+        if self.scenario_started is None and os.path.lexists(self.progress):
+            self.scenario_started = time.monotonic()
+        if self.scenario_started is None:
+            return self.started + PREPARE_S + self.timeout_s
+        return self.scenario_started + self.timeout_s
+
+
+def steps_done(progress: Path) -> tuple[int, int] | None:
+    """How far a run's scenario got, from its progress file: (done, total), or None when it
+    trains no steps or got to none."""
+    try:
+        done, total = map(int, last_line_fields(progress, PROGRESS_BYTES))
+    except ValueError:  # no line, or not one the scenario wrote
+        return None
+    return (done, total) if 0 < done <= total else None
 
 
 def remove_scratch(folder: Path) -> None:

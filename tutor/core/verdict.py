@@ -112,8 +112,13 @@ def crash_how(returncode: int) -> Wording:
     return Wording(key="crash.exit", values={"code": returncode})
 
 
-def unfinished(lesson_id: str, status: Status, *, seconds: float = 0.0, returncode: int | None = None) -> RunResult:
-    """A run that left no report: it timed out, or the child died."""
+def unfinished(lesson_id: str, status: Status, *, seconds: float = 0.0, returncode: int | None = None,
+               progress: tuple[int, int] | None = None) -> RunResult:
+    """A run that left no report: it timed out (`progress`: the steps it did, if it trains), or the child died."""
+    if status is Status.TIMEOUT and progress is not None:
+        done, total = progress
+        return _result(lesson_id, status, Wording(key="verdict.timeout_steps",
+                                                  values={"seconds": f"{seconds:g}", "done": done, "total": total}))
     if status is Status.TIMEOUT:
         return _result(lesson_id, status, Wording(key="verdict.timeout", values={"seconds": f"{seconds:g}"}))
     how = crash_how(returncode) if returncode is not None else Wording(key="crash.exit", values={"code": returncode})

@@ -12,7 +12,7 @@ import os
 import resource
 from pathlib import Path
 
-from tutor.core.job import BLOCK_FILENAME, Job, RawResult
+from tutor.core.job import BLOCK_FILENAME, PROGRESS_FILENAME, Job, RawResult
 from tutor.core.rawresult import encode
 from tutor.sandbox.block import BlockInvalid, compile_block
 
@@ -38,7 +38,7 @@ def observe(job: Job, block_path: Path) -> bytes:
                                     line=problem.line), [])
     from tutor.sandbox import scenarios  # torch arrives here, once the block compiles
 
-    return scenarios.observe(job, code)
+    return scenarios.observe(job, code, block_path.parent / PROGRESS_FILENAME)
 
 
 def send(descriptor: int, result: bytes) -> None:

@@ -88,6 +88,7 @@ def attention_training(settings: Settings, phase: Phases) -> Observation:
             first_grads = {name: None if p.grad is None else p.grad.clone() for name, p in gpt.named_parameters()}
         phase("step")
         optimizer.step()
+        phase.steps_done(step + 1, settings["steps"])
     phase("probe")
     evidence["final_loss"] = held_out_loss(gpt, stream, 128, generator)
     outputs = {"first_loss": first_loss, "probe_logits": probe_logits}

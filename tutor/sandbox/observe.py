@@ -12,6 +12,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -26,12 +27,23 @@ class Phases:
     """Remembers which step of a scenario is running, to say where an error came from.
 
     Scenarios call `phases.backward(loss)` just before `loss.backward()`, so that
-    listeners (e.g. the graph view) can look at the graph while it is still whole.
+    listeners (e.g. the graph view) can look at the graph while it is still whole, and
+    `phases.steps_done(done, total)` after each training step: the tutor reads those lines
+    (`progress`) to start the run's clock and to say how far a run that timed out got.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Path | None = None) -> None:
         self.current = "setup"
         self.before_backward: list[Callable[[torch.Tensor], None]] = []
+        self._progress = None if progress is None else progress.open("a", encoding="utf-8", buffering=1)
+
+    def begin(self) -> None:
+        """The scenario starts: every import is done, and the run's timeout counts from here."""
+        self.steps_done(0, 0)
+
+    def steps_done(self, done: int, total: int) -> None:
+        if self._progress is not None:
+            self._progress.write(f"{done} {total}\n")
 
     def __call__(self, name: str) -> None:
         self.current = name
@@ -68,6 +80,12 @@ def scenario(function: Scenario) -> Scenario:
 def builds_optimizer(function: Scenario) -> Scenario:
     OPTIMIZER_SCENARIOS.add(function.__name__)
     return function
+
+
+def preload_optimizers() -> None:
+    """What the first torch.optim optimizer imports (torch._dynamo, about 800 modules and
+    80 MB): only in sessions whose lessons train, so the others stay small."""
+    import torch._dynamo  # noqa: F401
 
 
 def tiny_model(settings: Settings) -> tuple[GPT, torch.Tensor, torch.Tensor]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from pathlib import Path
 from types import CodeType
 
 import torch
@@ -20,7 +21,7 @@ from tutor.sandbox import forward_scenarios, training_scenarios  # noqa: F401  (
 from tutor.sandbox.block import BlockInvalid, Target, learner_line
 from tutor.sandbox.graph import GraphCapture
 from tutor.sandbox.limits import cap_torch_threads
-from tutor.sandbox.observe import SCENARIOS, Observation, Phases, Scenario
+from tutor.sandbox.observe import OPTIMIZER_SCENARIOS, SCENARIOS, Observation, Phases, Scenario, preload_optimizers
 from tutor.sandbox.other_shape import at_other_shape
 from tutor.sandbox.returns import ReturnTypes
 
@@ -29,8 +30,9 @@ class UnknownJob(Exception):
     """The lesson names a scenario or a target this tutor does not have."""
 
 
-def observe(job: Job, code: CodeType | None) -> bytes:
-    """The control's result (no `code`), or the learner's block's, framed for the pipe."""
+def observe(job: Job, code: CodeType | None, progress: Path | None = None) -> bytes:
+    """The control's result (no `code`), or the learner's block's, framed for the pipe; the
+    scenario's progress appended to `progress`."""
     # The tiny model gains nothing from threads, and forks stay safe; `validate` also proves
     # every claim with 2 threads, as float sums group differently then.
     torch.set_num_threads(job.settings.get("threads", 1))
@@ -39,10 +41,14 @@ def observe(job: Job, code: CodeType | None) -> bytes:
         run, target = resolve(job)
     except UnknownJob as unknown:
         return encode(RawResult(outcome="error", detail=str(unknown)), [])
+    if job.scenario in OPTIMIZER_SCENARIOS:
+        preload_optimizers()  # an import, before the scenario's clock starts
+    phases = Phases(progress)
+    phases.begin()
     returns = ReturnTypes()
     if code is None:
-        return control(job, run, target, returns)
-    return learner(job, code, run, target, returns)
+        return control(job, run, target, returns, phases)
+    return learner(job, code, run, target, returns, phases)
 
 
 def resolve(job: Job) -> tuple[Scenario, Target]:
@@ -54,9 +60,8 @@ def resolve(job: Job) -> tuple[Scenario, Target]:
         raise UnknownJob(f"no target {job.target!r} in minigpt") from None
 
 
-def control(job: Job, run: Scenario, target: Target, returns: ReturnTypes) -> bytes:
+def control(job: Job, run: Scenario, target: Target, returns: ReturnTypes, phases: Phases) -> bytes:
     target.install(returns.recording(target.original))
-    phases = Phases()
     try:
         observation = run(job.settings, phases)
         observation.other_shape = at_other_shape(target, job.settings, phases)
@@ -66,9 +71,8 @@ def control(job: Job, run: Scenario, target: Target, returns: ReturnTypes) -> by
     return encoded(observation, returns)
 
 
-def learner(job: Job, code: CodeType, run: Scenario, target: Target, returns: ReturnTypes) -> bytes:
+def learner(job: Job, code: CodeType, run: Scenario, target: Target, returns: ReturnTypes, phases: Phases) -> bytes:
     target.hide_original()
-    phases = Phases()
     phases("define")
     try:
         function = target.learner_function(code)

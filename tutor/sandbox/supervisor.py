@@ -22,7 +22,7 @@ import traceback
 from pathlib import Path
 from typing import NoReturn
 
-from tutor.core.job import AnyJob, ExperimentJob
+from tutor.core.job import PREPARE_S, AnyJob, ExperimentJob
 from tutor.core.processes import become_subreaper, children_of, die_with_parent, drop_privileges
 from tutor.sandbox.child import run_in
 from tutor.sandbox.experiment import train_in
@@ -47,7 +47,7 @@ def supervise(job: AnyJob, scratch: Path, result_fd: int) -> NoReturn:
     for stop_signal in _STOP_SIGNALS:
         signal.signal(stop_signal, lambda *_: _finish(worker, None, bound))
     if job.timeout_s:
-        signal.setitimer(signal.ITIMER_REAL, job.timeout_s + DEADLINE_GRACE_S)
+        signal.setitimer(signal.ITIMER_REAL, PREPARE_S + job.timeout_s + DEADLINE_GRACE_S)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     # WNOWAIT: the worker stays a zombie, so its process group id cannot be reused before the kill
     ended = os.waitid(os.P_PID, worker, os.WEXITED | os.WNOWAIT)

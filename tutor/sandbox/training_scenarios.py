@@ -73,11 +73,13 @@ def sampled_steps(steps: int) -> list[int]:
 
 class OptimizerLog:
     """The gradient of each of the model's parameters as every `optimizer.step()` received
-    it, at the sampled steps, whoever built the optimizer; and how many steps ran."""
+    it, at the sampled steps, whoever built the optimizer; and how many steps ran, told to `phase`."""
 
-    def __init__(self, gpt: GPT, steps: int) -> None:
+    def __init__(self, gpt: GPT, steps: int, phase: Phases) -> None:
         self.parameters = list(gpt.named_parameters())
         self.sampled = set(sampled_steps(steps))
+        self.total = steps
+        self.phase = phase
         self.steps = 0
         self.gradients: dict[str, list[torch.Tensor | None]] = {name: [] for name, _ in self.parameters}
 
@@ -94,6 +96,7 @@ class OptimizerLog:
                 grad = parameter.grad
                 self.gradients[name].append(None if grad is None else grad.detach().clone())
         self.steps += 1
+        self.phase.steps_done(self.steps, self.total)
 
     def observation(self, trained: Observation) -> Observation:
         """`trained`, holding these gradients (a parameter that lacked one at a sampled step
@@ -142,7 +145,7 @@ def train_steps(settings: Settings, phase: Phases) -> Observation:
     before = snapshot(gpt)
     phase("train")
     steps = settings.get("steps", 40)
-    with OptimizerLog(gpt, steps) as log:
+    with OptimizerLog(gpt, steps, phase) as log:
         losses = [train.train_step(gpt, optimizer, *next_batch()) for _ in range(steps)]
     return log.observation(trained(gpt, before, losses, settings))
 
@@ -156,7 +159,7 @@ def train_loop(settings: Settings, phase: Phases) -> Observation:
     before = snapshot(gpt)
     phase("train")
     steps = settings.get("steps", 40)
-    with OptimizerLog(gpt, steps) as log:
+    with OptimizerLog(gpt, steps, phase) as log:
         losses = train.train(gpt, corpus, steps, batch_size=settings.get("batch_size", 4),
                              lr=settings.get("lr", 1e-2), seed=settings.get("seed", 0))
     return log.observation(trained(gpt, before, [float(loss) for loss in losses], settings))
@@ -168,7 +171,8 @@ def manual_sgd(settings: Settings, phase: Phases) -> Observation:
     gpt, next_batch = fresh_model(settings)
     before = snapshot(gpt)
     losses = []
-    for _ in range(settings.get("steps", 40)):
+    steps = settings.get("steps", 40)
+    for step in range(steps):
         x, y = next_batch()
         phase("forward")
         _, loss = gpt(x, y)
@@ -178,6 +182,7 @@ def manual_sgd(settings: Settings, phase: Phases) -> Observation:
         train.sgd_step(gpt, settings.get("lr", 0.1))
         gpt.zero_grad(set_to_none=True)
         losses.append(loss.item())
+        phase.steps_done(step + 1, steps)
     return trained(gpt, before, losses, settings)
 
 
@@ -205,6 +210,10 @@ def accumulation(settings: Settings, phase: Phases) -> Observation:
     optimizer = optimizer_for(gpt, settings)
     before = snapshot(gpt)
     phase("train")
-    losses = [train.train_step(gpt, optimizer, *next_batch()) for _ in range(settings.get("steps", 40))]
+    steps = settings.get("steps", 40)
+    losses = []
+    for step in range(steps):
+        losses.append(train.train_step(gpt, optimizer, *next_batch()))
+        phase.steps_done(step + 1, steps)
     diverged = not losses[-1] <= DIVERGED_LOSS  # nan compares False: it counts as diverged
     return trained(gpt, before, losses, settings, gradient_ratio=ratio, diverged=diverged)

@@ -32,7 +32,7 @@ from typing import NoReturn
 
 from tutor.core.job import AnyJob, ExperimentJob, parse_job
 from tutor.core.processes import become_subreaper, kill_orphans, make_undumpable
-from tutor.sandbox.observe import OPTIMIZER_SCENARIOS
+from tutor.sandbox.observe import OPTIMIZER_SCENARIOS, preload_optimizers
 
 DESCRIPTORS = 4  # reply socket, stdout, stderr, result
 PACKET_BYTES = 65536
@@ -151,12 +151,6 @@ def preload() -> None:
 
 def builds_optimizer(job: AnyJob) -> bool:
     return isinstance(job, ExperimentJob) or job.scenario in OPTIMIZER_SCENARIOS  # an experiment trains with AdamW
-
-
-def preload_optimizers() -> None:
-    """What the first torch.optim optimizer imports (torch._dynamo, about 800 modules and
-    80 MB): only in sessions whose lessons train, so the others stay small."""
-    import torch._dynamo  # noqa: F401
 
 
 if __name__ == "__main__":
