@@ -1,7 +1,8 @@
 """`minigpt-tutor bench`: how fast a run feels and what one learner's session costs, here.
 
 Every figure is measured in one go on this machine: run-to-verdict latency of the
-in-place lesson's starter and fix through the warm and the cold runner, the tutor's
+in-place lesson's starter and fix through the warm and the cold runner, then of every
+lesson's starter and fix through the warm runner, the tutor's
 start-up to its first screen (headless, and in tmux as a learner sees it, with the time
 to quit from an open lesson), the memory of one learner's session (the
 tutor's process plus its warm runner) and the time of `validate` over the whole course.
@@ -21,7 +22,8 @@ from pathlib import Path
 
 from rich.table import Table
 
-from tutor.commands.common import CommandError, lesson
+from tutor.bench.lessons import SLOWEST_TARGET_S, lesson_figures
+from tutor.commands.common import CommandError, course, lesson
 from tutor.core.i18n import tr
 from tutor.core.lessons import Lesson
 from tutor.core.runner import run_block
@@ -31,6 +33,7 @@ from tutor.present.console import console_for, print_notice
 
 LESSON = "inplace-residual"
 MIN_RUNS = 20
+LESSON_RUNS = 5
 # The targets of a 2-core classroom machine: 40 learners on 16 GB.
 TARGETS = {"warm_median_s": 0.150, "warm_cold_ratio": 0.12, "startup_s": 0.7, "terminal_startup_s": 0.7,
            "terminal_quit_s": 0.5, "session_rss_mb": 350.0}
@@ -44,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--runs", type=int, default=MIN_RUNS, metavar="N",
                         help=f"runs per runner, alternating starter and fix (at least {MIN_RUNS})")
+    parser.add_argument("--lesson-runs", type=int, default=LESSON_RUNS, metavar="N",
+                        help=f"warm runs of each lesson's starter and of its fix (default {LESSON_RUNS})")
     parser.add_argument("--classroom", type=int, metavar="N",
                         help="instead: N learners at once, each a headless tutor session with its own warm runner, "
                         "each running a block every few seconds")
@@ -59,8 +64,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return run_classroom_bench(args, settings)
     if args.runs < MIN_RUNS:
         raise CommandError(f"--runs must be at least {MIN_RUNS}")
+    if not 1 <= args.lesson_runs <= 100:
+        raise CommandError("--lesson-runs takes 1 to 100 runs")
     chosen = lesson(settings, LESSON)
     warm, cold = latencies(chosen, args.runs)
+    try:
+        per_lesson = lesson_figures(course(settings), args.lesson_runs)
+    except RuntimeError as error:
+        raise CommandError(str(error)) from None
     figures: dict[str, object] = {
         "warm_median_s": _round(statistics.median(warm)),
         "cold_median_s": _round(statistics.median(cold)),
@@ -71,12 +82,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         **session_figures(),
         **terminal_or_none(),
         **validate_figures(),
+        "lessons": per_lesson,
         "machine": machine(),
     }
     if args.json:
         print(json.dumps(figures))
     else:
-        console_for().print(figures_table(figures, settings.language))
+        console = console_for()
+        console.print(figures_table(figures, settings.language))
+        console.print(lessons_table(per_lesson, args.lesson_runs, settings.language))
     return 0
 
 
@@ -217,6 +231,24 @@ def figures_table(figures: dict[str, object], lang: str) -> Table:
     for key, value, target in rows:
         table.add_row(tr(f"bench.row.{key}", lang, runs=figures["runs"], claims=figures["validate_claims"]),
                       value, _target(figures, target, lang))
+    return table
+
+
+def lessons_table(per_lesson: list[dict[str, object]], runs: int, lang: str) -> Table:
+    table = Table(title=tr("bench.lessons.title", lang, runs=runs))
+    for header in ("lesson", "starter", "fix", "slowest", "target"):
+        table.add_column(tr(f"bench.lessons.{header}", lang), justify="left" if header == "lesson" else "right",
+                         no_wrap=header == "lesson")  # the id is what one types
+    for row in per_lesson:
+        target = row["target_s"]
+        assert isinstance(target, float)
+        slowest = row["slowest_s"]
+        medians = [row["starter_median_s"], row["fix_median_s"]]
+        met = all(isinstance(value, float) and value <= target for value in medians) and \
+            isinstance(slowest, float) and slowest <= SLOWEST_TARGET_S
+        verdict = tr("bench.met" if met else "bench.missed", lang)
+        table.add_row(f"{row['order']:>2} {row['lesson']}", *(_shown(value, "s") for value in medians),
+                      _shown(slowest, "s"), f"≤ {_shown(target, 's')} [{'green' if met else 'red'}]{verdict}[/]")
     return table
 
 
