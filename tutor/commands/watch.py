@@ -34,7 +34,8 @@ from tutor.core.settings import Settings
 from tutor.core.warm import RunnerSession
 from tutor.core.workfile import open_block_file, read_block
 from tutor.present.console import console_for
-from tutor.present.diagnosis import diagnosis_card, evidence_table, gradients_table, runner_note, verdict_text
+from tutor.present.diagnosis import diagnosis_card, gradients_table, runner_note, verdict_text
+from tutor.present.evidence import evidence_table
 from tutor.present.hints import hint_lines
 
 SAVED, KEY = "saved", "key"
@@ -158,7 +159,7 @@ class Watch:
         if note:
             self.console.print(Text(note, style="dim"))
         for table in (diagnosis_card(result.diagnosis, self.lang, verdict) if result.diagnosis else None,
-                      gradients_table(result.gradients, self.lang), evidence_table(result)):
+                      evidence_table(result, self.lang), gradients_table(result, self.lang)):
             if table is not None:
                 self.console.print(table)
         if result.passed:

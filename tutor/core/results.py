@@ -8,6 +8,7 @@ plain data and catalogue wordings.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -89,6 +90,9 @@ class RunResult(BaseModel):
     message: str  # `wording` said in English, for logs and validate's report
     wording: Wording | None = Field(default=None, exclude=True)
     diagnosis: Diagnosis | None = None
+    # what `gradients` compares: the gradients of one step, the parameters after training, or those
+    # and the sampled tokens; None when nothing was compared (the run raised, or never ran)
+    subject: Literal["gradients", "parameters", "generation"] | None = None
     gradients: list[TensorComparison] = Field(default_factory=list)
     evidence: dict[str, object] = Field(default_factory=dict)
     duration_s: float = 0.0

@@ -86,7 +86,8 @@ def _compared(lesson_id: str, learner: Observed, control: Observed, tolerance: f
                                                               "total": len(control.other_shape), "names": _names(other_shape)})
     else:
         status, wording = Status.PASSED, Wording(key="verdict.passed", values={"total": total}, terms=subject)
-    return _result(lesson_id, status, wording, gradients=comparisons, evidence=evidence)
+    return _result(lesson_id, status, wording, subject=control.header.subject, gradients=comparisons,
+                   evidence=evidence)
 
 
 def unreadable(lesson_id: str, why: Wording) -> RunResult:

@@ -1,5 +1,6 @@
 """A run's verdict: torch's error as a card of labelled fields, the tensors that differ
-from the control, and for the command line the whole verdict as one panel."""
+from the control, and for the command line the whole verdict as one panel (with the
+scenario's evidence, tutor/present/evidence.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rich.text import Text
 
 from tutor.core.i18n import say, tr
 from tutor.core.results import Diagnosis, RunResult, Status, TensorComparison
+from tutor.present.evidence import evidence_table
 
 STATUS_STYLE = {
     Status.PASSED: "bold green",
@@ -67,19 +69,27 @@ def diagnosis_card(diagnosis: Diagnosis, language: str, verdict: str = "") -> Re
     return grid
 
 
-def gradients_table(comparisons: list[TensorComparison], language: str) -> RenderableType | None:
-    """The tensors that are missing or differ; None when every one matches."""
-    wrong = [item for item in comparisons if item.missing or not item.matches]
+def gradients_table(result: RunResult, language: str) -> RenderableType | None:
+    """The compared tensors that are missing or differ, under a heading that names what was
+    compared (gradients, or parameters after training); None when every one matches."""
+    wrong = [item for item in result.gradients if item.missing or not item.matches]
     if not wrong:
         return None
-    table = Table(title=tr("label.gradients_wrong", language), title_justify="left", expand=True,
-                  show_edge=False, box=None, padding=(0, 1))
+    heading = tr(f"label.differ.{result.subject or 'gradients'}", language)
+    table = Table(title=heading, title_justify="left", expand=True, show_edge=False, box=None, padding=(0, 1))
     table.add_column(tr("label.parameter", language), overflow="fold")
     table.add_column(tr("label.max_abs_diff", language), justify="right", no_wrap=True)
     for item in wrong:
-        diff = tr("label.missing", language) if item.missing or item.max_abs_diff is None else f"{item.max_abs_diff:.3g}"
-        table.add_row(item.name, diff)
+        table.add_row(item.name, _difference(item, language))
     return table
+
+
+def _difference(item: TensorComparison, language: str) -> str:
+    """The largest difference (nan and inf as such); a tensor absent on one side is missing, one of
+    another shape or type has no difference: it is not comparable."""
+    if item.missing:
+        return tr("label.missing", language)
+    return tr("label.not_comparable", language) if item.max_abs_diff is None else f"{item.max_abs_diff:.3g}"
 
 
 def known_wrong_fix(why: str, language: str) -> Text:
@@ -89,7 +99,7 @@ def known_wrong_fix(why: str, language: str) -> Text:
 
 def result_panel(result: RunResult, language: str, wrong_fix_why: str | None = None) -> Panel:
     """The command line's verdict: the message, a known wrong fix's why, the card, the
-    tensors that differ, the time taken."""
+    scenario's evidence against the control's, the tensors that differ, the time taken."""
     message = verdict_text(result, language)
     parts: list[RenderableType] = [Text(message)]
     note = runner_note(result, language)
@@ -99,36 +109,9 @@ def result_panel(result: RunResult, language: str, wrong_fix_why: str | None = N
         parts += [Text(""), known_wrong_fix(wrong_fix_why, language)]
     if result.diagnosis is not None:
         parts += [Text(""), diagnosis_card(result.diagnosis, language, message)]
-    gradients = gradients_table(result.gradients, language)
-    if gradients is not None:
-        parts += [Text(""), gradients]
+    for table in (evidence_table(result, language), gradients_table(result, language)):
+        if table is not None:
+            parts += [Text(""), table]
     title = f"{result.lesson}: {tr(f'status.{result.status.value}', language)}"
     return Panel(Group(*parts), title=title, title_align="left", border_style=STATUS_STYLE[result.status],
                  subtitle=f"{result.duration_s:.2f} s", subtitle_align="right")
-
-
-HIDDEN_EVIDENCE = {"runner", "runner_fallback"}  # how the run was made, not what it found (`runner_note` says why)
-
-
-def evidence_table(result: RunResult) -> RenderableType | None:
-    """The scenario's facts (moved, frozen, final_loss...) as name and value; long curves as first → last."""
-    shown = {name: value for name, value in result.evidence.items() if name not in HIDDEN_EVIDENCE}
-    if not shown:
-        return None
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
-    for name, value in shown.items():
-        table.add_row(name, Text(_evidence_value(value)))
-    return table
-
-
-def _evidence_value(value: object) -> str:
-    def one(item: object) -> str:
-        return f"{item:.4g}" if isinstance(item, float) else str(item)
-
-    if isinstance(value, list) and len(value) > 6:
-        return f"{one(value[0])} → {one(value[-1])} ({len(value)} values)"
-    if isinstance(value, list):
-        return ", ".join(one(item) for item in value) or "-"
-    return one(value)

@@ -1,4 +1,5 @@
-"""The result panel: idle, running, cancelled, or a run's verdict with its diagnosis."""
+"""The result panel: idle, running, cancelled, or a run's verdict with its diagnosis, the
+scenario's evidence against the control's and the tensors that differ from the control."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tutor.core.lessons import Lesson
 from tutor.core.results import RunResult
 from tutor.core.symptoms import recognised_wrong_fix
 from tutor.present.diagnosis import diagnosis_card, gradients_table, known_wrong_fix, runner_note, verdict_text
+from tutor.present.evidence import evidence_table
 
 # Raw output is folded and can reach the runner's cap; the tail is what explains a failure.
 _RAW_LINES_SHOWN = 200
@@ -90,9 +92,9 @@ def _verdict(view: ResultView, result: RunResult, language: str) -> list[Widget]
         widgets.append(Static(known_wrong_fix(known.why.get(language), language), classes="known-wrong-fix"))
     if result.diagnosis is not None:
         widgets.append(Static(diagnosis_card(result.diagnosis, language, message), classes="card"))
-    wrong = gradients_table(result.gradients, language)
-    if wrong is not None:
-        widgets.append(Static(wrong, classes="card"))
+    for table in (evidence_table(result, language), gradients_table(result, language)):  # the story's clues first
+        if table is not None:
+            widgets.append(Static(table, classes="card"))
     if result.passed:
         widgets.append(Markdown(_explanation(view.lesson, language), classes="explanation"))
         offer = (tr("ui.solved.next", language, title=view.next_lesson.title.get(language))
