@@ -14,7 +14,7 @@ import math
 from tutor.commands.common import add_block_arguments, run_learner_block
 from tutor.core.i18n import tr
 from tutor.core.settings import Settings
-from tutor.present.compare import comparison_report, loss_curves
+from tutor.present.compare import comparison_report, held_out_losses, loss_curves
 from tutor.present.console import console_for
 from tutor.present.diagnosis import result_panel, verdict_text
 
@@ -40,7 +40,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     else:
         console = console_for()
         console.print(result_panel(result, lang))
-        console.print(comparison_report(result.gradients, loss_curves(result, lang), lang, tr("compare.title", lang)))
+        title = tr(f"compare.title.{result.subject or 'gradients'}", lang)
+        console.print(comparison_report(result.gradients, loss_curves(result, lang), lang, title,
+                                        held_out_losses(result, lang)))
     return 0 if result.passed else 1
 
 

@@ -38,6 +38,13 @@ def loss_curves(result: RunResult, language: str) -> Curves:
     return {tr("compare.control", language): curve("control_"), tr("compare.yours", language): curve("")}
 
 
+def held_out_losses(result: RunResult, language: str) -> dict[str, object]:
+    """Each run's loss on the held-out batch after training (`final_loss`), named as in `loss_curves`:
+    what a lesson that records no loss per step has to say about its loss."""
+    names = {tr("compare.control", language): "control_final_loss", tr("compare.yours", language): "final_loss"}
+    return {name: result.evidence[key] for name, key in names.items() if key in result.evidence}
+
+
 def comparison_state(row: TensorComparison) -> str:
     """same, missing (the compared run has no gradient there) or differs."""
     return "same" if row.matches else "missing" if row.missing else "differs"
@@ -71,11 +78,26 @@ def trained(curves: Curves) -> bool:
     return any(len(curve) > 1 for curve in curves.values())
 
 
-def loss_summary(curves: Curves, language: str) -> list[str]:
-    """Each curve's last loss (for one step, the loss as one value), or that it has none."""
+def loss_summary(curves: Curves, language: str, held_out: dict[str, object] | None = None) -> list[str]:
+    """Each curve's last loss (for one step, the loss as one value); without a curve, the run's
+    held-out loss when it has one, else that the result holds no loss for it."""
     key = "compare.final_loss" if trained(curves) else "compare.single_loss"
-    return [tr(key, language, name=name, loss=f"{curve[-1]:.4f}", steps=len(curve))
-            if curve else tr("compare.no_loss", language, name=name) for name, curve in curves.items()]
+
+    def said(name: str, curve: list[float]) -> str:
+        if curve:
+            return tr(key, language, name=name, loss=_loss(curve[-1], language), steps=len(curve))
+        if held_out and name in held_out:  # as the run reported it: 2 places, or None for inf or nan
+            loss = held_out[name]
+            shown = f"{loss:g}" if isinstance(loss, (int, float)) else tr("evidence.inf_or_nan", language)
+            return tr("compare.held_out_only", language, name=name, loss=shown)
+        return tr("compare.no_loss", language, name=name)
+
+    return [said(name, curve) for name, curve in curves.items()]
+
+
+def _loss(value: float, language: str) -> str:
+    """A loss to 4 places; a run reports one that blew up as inf or nan without saying which."""
+    return f"{value:.4f}" if math.isfinite(value) else tr("evidence.inf_or_nan", language)
 
 
 def draw_losses(plt: Any, curves: Curves, language: str, marker: str | None = None) -> None:
@@ -85,8 +107,10 @@ def draw_losses(plt: Any, curves: Curves, language: str, marker: str | None = No
     plt.title(tr("compare.loss_title", language))
     plt.xlabel(tr("compare.step", language))
     for name, curve in curves.items():
-        if curve:
-            plt.plot(list(range(1, len(curve) + 1)), curve, label=name, **({"marker": marker} if marker else {}))
+        points = [(step, loss) for step, loss in enumerate(curve, start=1) if math.isfinite(loss)]
+        if points:  # inf and nan have no place on an axis (plotext cannot scale one with inf)
+            steps, losses = zip(*points)
+            plt.plot(list(steps), list(losses), label=name, **({"marker": marker} if marker else {}))
 
 
 def loss_chart(curves: Curves, language: str, width: int = 72, height: int = 16) -> Text:
@@ -101,12 +125,13 @@ def loss_chart(curves: Curves, language: str, width: int = 72, height: int = 16)
     return Text.from_ansi(chart)
 
 
-def comparison_report(rows: Sequence[TensorComparison], curves: Curves, language: str, title: str) -> RenderableType:
-    """The table, the chart when a curve has more than one step, and the last losses."""
+def comparison_report(rows: Sequence[TensorComparison], curves: Curves, language: str, title: str,
+                      held_out: dict[str, object] | None = None) -> RenderableType:
+    """The table, the chart when a curve has more than one step, and the last (or held-out) losses."""
     parts: list[RenderableType] = []
     if rows:
         parts.append(comparison_table(rows, language, title))
     if trained(curves):
         parts.append(loss_chart(curves, language))
-    parts.append(Text("\n".join(loss_summary(curves, language))))
+    parts.append(Text("\n".join(loss_summary(curves, language, held_out))))
     return Group(*parts)

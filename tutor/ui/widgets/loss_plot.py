@@ -16,8 +16,8 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from tutor.core.results import RunResult, TensorComparison
-from tutor.present.compare import (COLUMNS, Curves, column_titles, comparison_cells, draw_losses, loss_curves,
-                                   loss_summary, trained)
+from tutor.present.compare import (COLUMNS, Curves, column_titles, comparison_cells, draw_losses, held_out_losses,
+                                   loss_curves, loss_summary, trained)
 
 
 class ComparisonView(Vertical):
@@ -72,4 +72,6 @@ class ComparisonView(Vertical):
             table.add_column(title, key=key)
         for row in self._rows:
             table.add_row(*comparison_cells(row, self.language))
-        self.query_one("#comparison-summary", Static).update(Text("   ".join(loss_summary(curves, self.language))))
+        held_out = held_out_losses(self.result, self.language) if self.result else None
+        summary = loss_summary(curves, self.language, held_out)
+        self.query_one("#comparison-summary", Static).update(Text("   ".join(summary)))
