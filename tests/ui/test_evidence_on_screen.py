@@ -1,0 +1,138 @@
+"""The evidence each story tells the learner to read is on screen after a real run, set against
+the control's: parameters that moved and never moved, the held-out loss, the causal-leak and
+row-sum probes, the gradient ratio, and the step where the loss blew up to inf or nan."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from tests.ui.conftest import SHIPPED_LESSONS, AppFactory
+from tests.ui.ui_helpers import pilot_test, plain, run_block, text_of
+from tutor.core.i18n import tr
+from tutor.ui.app import TutorApp
+from tutor.ui.widgets.editor import BlockEditor
+
+SIZE = (120, 40)
+# Lesson 16's step with its gradients scaled by 1e30: the first update throws every weight to inf.
+BLOWN_UP = """def train_step(model: GPT, optimizer: torch.optim.Optimizer, x: Tensor, y: Tensor) -> float:
+    _, loss = model(x, y)
+    (loss * 1e30).backward()
+    optimizer.step()
+    return loss.item()
+"""
+
+
+@pytest.fixture
+def course_dir() -> Path:
+    return SHIPPED_LESSONS
+
+
+def evidence(app: TutorApp, language: str = "en") -> dict[str, tuple[str, ...]]:
+    """The evidence table on screen: each row's label, then this run's value and the control's."""
+    shown = text_of(app.screen.query_one("#result"))
+    title = tr("evidence.title", language)
+    assert title in shown, shown
+    rows = {}
+    for line in shown[shown.index(title):].splitlines()[2:]:
+        cells = re.split(r"\s{2,}", line.strip())
+        if len(cells) < 2:
+            break
+        rows[cells[0]] = tuple(cells[1:])
+    return rows
+
+
+def row(rows: dict[str, tuple[str, ...]], key: str, language: str = "en") -> tuple[str, ...]:
+    return rows[tr(f"evidence.{key}", language)]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pilot_test
+async def test_moved_and_frozen_parameters_against_the_control(make_app: AppFactory, language: str) -> None:
+    app = make_app(lesson="data-residual", lang=language)
+    frozen = app.course.get("data-residual").expect.evidence["frozen"]
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        rows = evidence(app, language)
+        assert row(rows, "moved", language) == ("5", "17")
+        assert row(rows, "frozen", language) == ("12", "0")
+        shown = " ".join(text_of(app.screen.query_one("#result")).split())
+        assert f"{tr('evidence.frozen', language)}, {tr('evidence.this_run', language).lower()}: " in shown
+        assert all(name in shown for name in frozen) and len(frozen) == 12
+        assert tr("label.differ.parameters", language) in shown  # parameters after training, not gradients
+        assert tr("label.differ.gradients", language) not in shown
+
+
+@pilot_test
+async def test_the_held_out_loss_against_the_controls(make_app: AppFactory) -> None:
+    app = make_app(lesson="step-before-backward")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        rows = evidence(app)
+        mine, control = map(float, row(rows, "final_loss"))
+        assert 3.9 <= mine <= 4.3 and control <= 3.6  # where it started, against a model that learned
+        assert row(rows, "moved") == ("0", "17")
+
+
+@pilot_test
+async def test_the_causal_leak_and_row_sum_probes_against_the_controls(make_app: AppFactory) -> None:
+    app = make_app(lesson="softmax-wrong-dim")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        rows = evidence(app)
+        assert row(rows, "causal_leak") == ("yes", "no")
+        assert row(rows, "rows_sum_to_one") == ("no", "yes")
+        assert tr("label.differ.gradients", "en") in text_of(app.screen.query_one("#result"))
+
+
+@pilot_test
+async def test_the_gradient_ratio_and_the_divergence_against_the_controls(make_app: AppFactory) -> None:
+    app = make_app(lesson="forgotten-zero-grad")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        rows = evidence(app)
+        assert row(rows, "gradient_ratio") == ("2.0", "1.0")
+        assert row(rows, "diverged") == ("yes", "no")
+        mine, control = row(rows, "not_a_number_from")
+        assert re.fullmatch(r"none in 40 steps|step \d+", mine) and control == "none in 40 steps"
+        last = row(rows, "last_loss")[0].removesuffix(" at step 40")
+        assert last == "inf or nan" or float(last) > 100  # the story's "past 100,000", or blown up already
+
+
+@pilot_test
+async def test_the_step_where_the_loss_became_inf_or_nan_and_real_numbers_elsewhere(make_app: AppFactory) -> None:
+    app = make_app(lesson="forgotten-zero-grad")
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one(BlockEditor).load_text(BLOWN_UP)
+        await run_block(pilot)
+        rows = evidence(app)
+        assert row(rows, "not_a_number_from") == ("step 2", "none in 40 steps")
+        assert row(rows, "final_loss")[0] == "inf or nan"
+        assert row(rows, "last_loss")[0] == "inf or nan at step 40"
+        assert row(rows, "diverged") == ("yes", "no")
+        differing = text_of(app.screen.query_one("#result"))
+        assert re.search(r"lm_head\.weight\s+nan", differing)  # the difference as it is, never a dash
+        await pilot.press("t", "t")
+        await pilot.pause()
+        summary = plain(app.screen.query_one("#comparison-summary", Static).content)
+        assert "yours: loss inf or nan at step 40" in summary
+        assert re.search(r"control: loss \d+\.\d{4} at step 40", summary)
+
+
+@pilot_test
+async def test_the_compare_pane_gives_the_held_out_losses_of_a_lesson_without_curves(make_app: AppFactory) -> None:
+    app = make_app(lesson="missing-causal-mask")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        mine, control = map(float, row(evidence(app), "final_loss"))
+        assert mine < control / 4
+        assert row(evidence(app), "causal_leak") == ("yes", "no")
+        await pilot.press("t", "t")
+        await pilot.pause()
+        summary = " ".join(plain(app.screen.query_one("#comparison-summary", Static).content).split())
+        assert f"control: held-out loss {control:g} after training (this lesson records no loss per step)" in summary
+        assert f"yours: held-out loss {mine:g} after training" in summary
+        assert "stopped" not in summary
