@@ -104,3 +104,10 @@ def test_watch_prints_the_same_evidence_table(tmp_path: Path) -> None:
     assert tr("evidence.title", "es") in shown
     assert re.search(rf"{re.escape(tr('evidence.moved', 'es'))}\s+5\s+17", shown)
     assert shown.index(tr("evidence.title", "es")) < shown.index(tr("label.differ.parameters", "es"))
+
+
+def test_a_fact_no_row_knows_is_said_plainly() -> None:
+    rows = evidence_rows({"shape_probe": True, "per_step": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, None],
+                          "control_per_step": [], "threads": 2}, "en")
+    assert rows == [("shape_probe", "yes", ""), ("per_step", "1.0 → inf or nan (7 values)", "none"),
+                    ("threads", "2", "")]

@@ -26,6 +26,7 @@ HIDDEN = {"runner", "runner_fallback", "loss"}
 # the compare pane draws, gives two rows: its last loss, and when it turned inf or nan.
 ORDER = ("moved", "frozen", "final_loss", "losses", "causal_leak", "rows_sum_to_one", "gradient_ratio",
          "diverged")
+_LONGEST_LIST = 6  # an unknown list longer than this is a series, said by its ends
 NAMED = ("frozen",)  # facts that are lists of parameter names
 Row = tuple[str, str, str]  # what was measured, this run's value, the control's ("" where not measured)
 Value = Callable[[object, str], str]
@@ -83,10 +84,11 @@ def _curve_rows(mine: object, control: object, can_diverge: bool, language: str)
     """The last step's training loss and, where training can blow up (or did), the first step
     whose loss was inf or nan."""
     curves = [curve if isinstance(curve, list) else None for curve in (mine, control)]
-    rows: list[Row] = [(tr("evidence.last_loss", language), *map(lambda c: _last_loss(c, language), curves))]
+    mine_last, control_last = (_last_loss(curve, language) for curve in curves)
+    rows: list[Row] = [(tr("evidence.last_loss", language), mine_last, control_last)]
     if can_diverge or any(curve and None in curve for curve in curves):
-        rows.append((tr("evidence.not_a_number_from", language),
-                     *map(lambda c: _first_not_a_number(c, language), curves)))
+        mine_first, control_first = (_first_not_a_number(curve, language) for curve in curves)
+        rows.append((tr("evidence.not_a_number_from", language), mine_first, control_first))
     return rows
 
 
@@ -113,9 +115,7 @@ def _number(value: object, language: str) -> str:
     """A count or a measured float; None is a loss or ratio that was inf or nan (JSON has neither)."""
     if value is None:
         return tr("evidence.inf_or_nan", language)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, int):
+    if not isinstance(value, float):
         return str(value)
     text = f"{value:.4g}"
     return text if any(mark in text for mark in ".en") else f"{text}.0"  # 2.0, not 2: the story's "2.0"
@@ -131,11 +131,15 @@ def _count(value: object, language: str) -> str:
 
 
 def _generic(value: object, language: str) -> str:
+    """A fact no row knows: a flag, a number, or a list (a long one as its first and last value)."""
     if isinstance(value, bool):
         return _flag(value, language)
-    if isinstance(value, list):
-        return ", ".join(_number(item, language) for item in value) if value else tr("evidence.none", language)
-    return _number(value, language)
+    if not isinstance(value, list):
+        return _number(value, language)
+    if len(value) > _LONGEST_LIST:
+        return tr("evidence.series", language, first=_number(value[0], language), last=_number(value[-1], language),
+                  count=len(value))
+    return ", ".join(_number(item, language) for item in value) or tr("evidence.none", language)
 
 
 # How each known fact's value is said; its label is the catalogue's `evidence.<key>`.
