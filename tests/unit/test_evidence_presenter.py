@@ -111,3 +111,12 @@ def test_a_fact_no_row_knows_is_said_plainly() -> None:
                           "control_per_step": [], "threads": 2}, "en")
     assert rows == [("shape_probe", "yes", ""), ("per_step", "1.0 → inf or nan (7 values)", "none"),
                     ("threads", "2", "")]
+
+
+def test_a_loss_that_climbs_by_orders_of_magnitude_is_drawn_on_a_log_axis_and_the_next_chart_is_linear() -> None:
+    blown = {"control": [4.0, 3.5, 3.0, 2.9], "yours": [4.0, 90.0, 8.0e4, 1.5e10]}
+    chart = loss_chart(blown, "en", width=70, height=16).plain
+    assert "loss (logarithmic scale)" in chart
+    assert sum("┤" in line for line in chart.splitlines()) >= 4  # ticks between 3 and 1.5e10, not one flat line
+    calm = loss_chart({"control": [4.0, 3.5, 3.0], "yours": [4.0, 3.6, 3.2]}, "es", width=70, height=16).plain
+    assert "logarítmica" not in calm and "pérdida" not in calm.splitlines()[-1]

@@ -23,6 +23,7 @@ COLUMNS = ("parameter", "max_abs_diff", "rel_diff", "state")
 COMPARISON_STYLE = {"same": "green", "differs": "bold red", "missing": "bold red"}
 
 Curves = dict[str, list[float]]  # a name in the chart's legend -> one loss per step
+LOG_SPREAD = 1000.0  # losses further apart than this factor are drawn on a logarithmic axis
 
 
 def loss_curves(result: RunResult, language: str) -> Curves:
@@ -111,6 +112,16 @@ def draw_losses(plt: Any, curves: Curves, language: str, marker: str | None = No
         if points:  # inf and nan have no place on an axis (plotext cannot scale one with inf)
             steps, losses = zip(*points)
             plt.plot(list(steps), list(losses), label=name, **({"marker": marker} if marker else {}))
+    logarithmic = log_scale(curves)
+    plt.yscale("log" if logarithmic else "linear")
+    plt.ylabel(tr("compare.log_scale", language) if logarithmic else "")
+
+
+def log_scale(curves: Curves) -> bool:
+    """Whether the losses span so many orders of magnitude (a run that blew up) that on a linear
+    axis every other step would lie flat on the bottom line."""
+    finite = [loss for curve in curves.values() for loss in curve if math.isfinite(loss)]
+    return bool(finite) and min(finite) > 0 and max(finite) > LOG_SPREAD * min(finite)
 
 
 def loss_chart(curves: Curves, language: str, width: int = 72, height: int = 16) -> Text:
