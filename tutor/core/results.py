@@ -8,12 +8,12 @@ plain data and catalogue wordings.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tutor.core.graph import AutogradGraph
 from tutor.core.i18n import Wording
+from tutor.core.job import Subject
 
 # Every comparison with the control is allclose(learner, control, rtol=RTOL, atol=the lesson's tolerance).
 RTOL = 1e-5
@@ -92,7 +92,7 @@ class RunResult(BaseModel):
     diagnosis: Diagnosis | None = None
     # what `gradients` compares: the gradients of one step, the parameters after training, or those
     # and the sampled tokens; None when nothing was compared (the run raised, or never ran)
-    subject: Literal["gradients", "parameters", "generation"] | None = None
+    subject: Subject | None = None
     gradients: list[TensorComparison] = Field(default_factory=list)
     evidence: dict[str, object] = Field(default_factory=dict)
     duration_s: float = 0.0
