@@ -62,7 +62,7 @@ async def test_moved_and_frozen_parameters_against_the_control(make_app: AppFact
         shown = " ".join(text_of(app.screen.query_one("#result")).split())
         assert f"{tr('evidence.frozen', language)}, {tr('evidence.this_run', language).lower()}: " in shown
         assert all(name in shown for name in frozen) and len(frozen) == 12
-        assert tr("label.differ.parameters", language) in shown  # parameters after training, not gradients
+        assert tr("label.differ.training", language) in shown  # the gradients training gave the optimizer
         assert tr("label.differ.gradients", language) not in shown
 
 
