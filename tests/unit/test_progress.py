@@ -14,9 +14,10 @@ import pytest
 
 from tutor.core.i18n import say
 from tutor.core.lessons import Lesson
-from tutor.core.progress import (SCHEMA_VERSION, LearnerSave, LessonState, ProgressStore, SaveError, read_save,
-                                 save_path)
-from tutor.core.results import RunResult, Status
+from tutor.core.progress import (MAX_HISTORY, SCHEMA_VERSION, LearnerSave, LessonState, ProgressStore, SaveError,
+                                 read_save, save_path)
+from tutor.core.results import Diagnosis, DiagnosisKind, RunResult, Status
+from tutor.core.savefiles import SaveUnreadable
 from tutor.core.runner import run_block
 
 LESSON = "inplace-residual"
@@ -319,3 +320,51 @@ def test_a_save_that_is_a_symlink_is_moved_aside_not_followed(tmp_path: Path) ->
     store.record_hint(LESSON, 1)
     assert not store.path.is_symlink()
     assert json.loads(elsewhere.read_text())["lessons"][LESSON]["runs"] == 9  # untouched
+
+
+# --- the run history ---
+
+def test_each_run_is_kept_in_the_history_with_its_verdict_hint_rung_and_whether_the_block_changed(
+        store: ProgressStore) -> None:
+    store.record_run(LESSON, "a", result(Status.FAILED))
+    store.record_hint(LESSON, 2)
+    store.record_run(LESSON, "a", RunResult(lesson=LESSON, status=Status.FAILED, message="",
+                                            diagnosis=Diagnosis(kind=DiagnosisKind.SHAPE_MISMATCH)))
+    store.record_run("other-lesson", "b", result(Status.PASSED))
+    history = on_disk(store).history
+    assert [(r.lesson, r.status, r.diagnosis, r.hint_rung, r.changed) for r in history] == [
+        (LESSON, Status.FAILED, None, 0, True),
+        (LESSON, Status.FAILED, DiagnosisKind.SHAPE_MISMATCH, 2, False),
+        ("other-lesson", Status.PASSED, None, 0, True)]
+    assert history[0].at <= history[1].at <= history[2].at
+
+
+def test_the_history_keeps_only_the_last_runs_and_the_save_stays_small(store: ProgressStore) -> None:
+    for n in range(MAX_HISTORY + 10):
+        store.record_run(LESSON, f"block {n % 3}", result(Status.FAILED))
+    history = on_disk(store).history
+    assert len(history) == MAX_HISTORY
+    assert on_disk(store).lessons[LESSON].runs == MAX_HISTORY + 10  # the counts are not bounded by the history
+    assert store.path.stat().st_size < 16 * 1024
+
+
+def test_a_version_3_save_is_migrated_with_an_empty_history(tmp_path: Path) -> None:
+    version_3 = {"schema_version": 3, "learner": "ana", "last_lesson": LESSON,
+                 "lessons": {LESSON: {"state": "attempted", "runs": 2, "attempts": 1, "last_block": "x"}}}
+    tmp_path.joinpath("ana.json").write_text(json.dumps(version_3))
+    store = ProgressStore(tmp_path, "ana")
+    assert store.load().history == [] and store.notices == []
+    store.record_run(LESSON, "x", result(Status.FAILED))
+    written = json.loads(store.path.read_text())
+    assert written["schema_version"] == SCHEMA_VERSION == 4
+    assert len(written["history"]) == 1 and written["history"][0]["changed"] is True  # v3 kept no digest
+    assert written["lessons"][LESSON]["runs"] == 3
+
+
+def test_a_history_longer_than_a_save_keeps_is_unreadable(tmp_path: Path) -> None:
+    run = {"at": "2026-01-01T00:00:00Z", "lesson": LESSON, "status": "failed", "hint_rung": 0, "changed": True}
+    for count, error in ((MAX_HISTORY + 1, "history"), (10**4, "runs than it keeps")):
+        tmp_path.joinpath("eve.json").write_text(json.dumps(
+            {"schema_version": SCHEMA_VERSION, "lessons": {}, "history": [run] * count}))
+        with pytest.raises(SaveUnreadable, match=error):
+            read_save(tmp_path / "eve.json")

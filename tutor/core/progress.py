@@ -4,8 +4,8 @@ Every change takes the learner's lock, re-reads the file, applies itself and
 writes the file back atomically, so two sessions of one learner merge their
 updates instead of overwriting each other. A state never goes backwards.
 
-Everything in a save is bounded (numbers, lessons, blocks), so a save this tutor
-writes always fits what it reads, and a hand-made one cannot make a reader slow.
+Everything in a save is bounded (numbers, lessons, blocks, the run history), so a save this
+tutor writes always fits what it reads, and a hand-made one cannot make a reader slow.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from pydantic import BaseModel, Field, ValidationError
 
 from tutor.core.i18n import Wording
 from tutor.core.learners import validate_learner_name
-from tutor.core.results import RunResult, Status
+from tutor.core.results import DiagnosisKind, RunResult, Status
 from tutor.core.savefiles import (MAX_OLD_SAVE_BYTES, MAX_SAVE_BYTES, SaveError, SaveUnreadable, ensure_folder,
                                   locked, quarantine, read_regular_file, refuse_if_not_mine, remove_stale_temporaries,
                                   write_atomic)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MAX_HINT_RUNG = 3  # mild, medium, direct
 # Bounds that keep any save small: MAX_LESSONS x 2 blocks x MAX_BLOCK_BYTES stays under MAX_SAVE_BYTES.
 MAX_LESSONS = 48  # the course's lessons and ones it no longer has (kept, not shown)
@@ -36,6 +36,7 @@ MAX_LESSON_ID_CHARS = 64
 MAX_BLOCK_BYTES = 32 * 1024  # as stored: JSON escapes a control character to 6 bytes
 MAX_COUNT = 10**9
 MAX_TIME_S = 10.0**8  # three years
+MAX_HISTORY = 50  # the last runs a save keeps, for the teacher's live view (about 8 KB)
 SAVE_SUFFIX = ".json"
 LOCK_SUFFIX = ".lock"
 
@@ -65,12 +66,24 @@ class LessonProgress(BaseModel):
     last_run_digest: str | None = None  # sha256 of the last run's block, to count attempts
 
 
+class RunRecord(BaseModel):
+    """One run of the learner's, as the history keeps it: enough to see who is stuck, no block."""
+
+    at: datetime
+    lesson: str = Field(max_length=MAX_LESSON_ID_CHARS)
+    status: Status
+    diagnosis: DiagnosisKind | None = None  # torch's error, read; None for a run without one
+    hint_rung: int = Field(ge=0, le=MAX_HINT_RUNG)  # the hints revealed when it ran
+    changed: bool  # the block differs from the one of the lesson's previous run
+
+
 class LearnerSave(BaseModel):
     schema_version: int = SCHEMA_VERSION
     learner: str
     language: str | None = None
     last_lesson: str | None = None
     lessons: dict[str, LessonProgress] = Field(default_factory=dict)
+    history: list[RunRecord] = Field(default_factory=list, max_length=MAX_HISTORY)  # oldest first
 
 
 # --- Schema migrations: each turns version N's raw JSON into version N+1's. ---
@@ -92,7 +105,12 @@ def _from_v2(raw: dict[str, Any]) -> dict[str, Any]:
     return {**raw, "schema_version": 3}
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_v1, 2: _from_v2}
+def _from_v3(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 kept no run history: an older save's history starts empty."""
+    return {**raw, "schema_version": 4, "history": []}
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_v1, 2: _from_v2, 3: _from_v3}
 
 
 def migrate(raw: dict[str, Any]) -> dict[str, Any]:
@@ -137,14 +155,16 @@ def _bounded_lessons(raw: dict[str, Any]) -> list[str]:
 
 def _few_objects() -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
     """A JSON object hook that stops the parse as soon as the save holds more objects than a save
-    can (one per lesson, and two around them): a file of invented lessons costs no more to refuse."""
+    can (one per lesson, one per run kept, and two around them): a file of invented lessons or runs
+    costs no more to refuse."""
     count = 0
 
     def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         nonlocal count
         count += 1
-        if count > MAX_LESSONS + 2 or len(pairs) > MAX_LESSONS + 16:
-            raise SaveUnreadable(f"more lessons than a save can hold ({MAX_LESSONS})")
+        if count > MAX_LESSONS + MAX_HISTORY + 2 or len(pairs) > MAX_LESSONS + 16:
+            raise SaveUnreadable(f"more lessons than a save can hold ({MAX_LESSONS}), or runs than it keeps "
+                                     f"({MAX_HISTORY})")
         return dict(pairs)
     return hook
 
@@ -238,9 +258,13 @@ class ProgressStore:
             lesson = self._lesson(save, lesson_id)
             lesson.first_opened = lesson.first_opened or _now()
             digest = block_digest(block)
+            changed = digest != lesson.last_run_digest
             lesson.runs = min(lesson.runs + 1, MAX_COUNT)
-            if digest != lesson.last_run_digest:
+            if changed:
                 lesson.attempts = min(lesson.attempts + 1, MAX_COUNT)
+            record = RunRecord(at=_now(), lesson=lesson_id, status=result.status, hint_rung=lesson.hint_rung,
+                               diagnosis=result.diagnosis.kind if result.diagnosis else None, changed=changed)
+            save.history = [*save.history, record][-MAX_HISTORY:]
             lesson.last_run_digest = digest
             if fits:
                 lesson.last_block = block
