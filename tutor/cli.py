@@ -44,6 +44,21 @@ def add_root_options(parser: argparse.ArgumentParser, default: object) -> None:
                         help="folder of lesson files (default: MINIGPT_TUTOR_LESSONS, then the shipped course)")
 
 
+def register_class_view(subparsers: argparse._SubParsersAction) -> None:
+    """`class`: the teacher's live view. A Textual app, so it is started here, not in tutor.commands."""
+    parser = subparsers.add_parser("class", help="the class live, for the teacher: who is stuck right now",
+                                   description="Watch every learner's save in the saves folder and show, live, "
+                                   "where each learner is and how stuck, the most stuck first (? explains the "
+                                   "stuck score). Reads the saves only.")
+    parser.set_defaults(handler=run_class_view)
+
+
+def run_class_view(args: argparse.Namespace, settings: Settings) -> int:
+    from tutor.ui.classview import run_class_view  # textual is imported only for the views themselves
+
+    return run_class_view(settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="minigpt-tutor",
@@ -54,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.register(subparsers)
+    register_class_view(subparsers)
     for subparser in subparsers.choices.values():
         add_root_options(subparser, argparse.SUPPRESS)  # after the command, a root option overrides one before it
     return parser

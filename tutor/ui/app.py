@@ -175,7 +175,7 @@ class TutorApp(App[None]):
             return
         bindings = [*getattr(self.screen, "BINDINGS", []), *self.BINDINGS]
         note = "ui.help.editor_note" if self.lesson_screen is not None else None
-        self.push_screen(HelpScreen(bindings, note))
+        self.push_screen(HelpScreen(bindings, note, editing=note is not None))
 
     async def action_quit(self) -> None:
         self._leave_lesson()

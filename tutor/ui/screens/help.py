@@ -40,10 +40,11 @@ EDITING_KEYS = (
 class HelpScreen(Translated, ModalScreen[None]):
     BINDINGS = [verb("escape,question_mark,q", "close")]
 
-    def __init__(self, bindings: list[BindingType], note_key: str | None = None) -> None:
+    def __init__(self, bindings: list[BindingType], note_key: str | None = None, editing: bool = False) -> None:
         super().__init__()
         self.bindings = list(Binding.make_bindings(bindings))
         self.note_key = note_key
+        self.editing = editing  # in a lesson, where the block is
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
@@ -69,7 +70,7 @@ class HelpScreen(Translated, ModalScreen[None]):
         note = tr(self.note_key, self.language) if self.note_key else ""
         self.query_one("#help-note", Static).update(Text(note))
         editing = self.query_one("#help-editing", Static)
-        editing.display = bool(self.note_key)  # in a lesson, where the block is
+        editing.display = self.editing
         keys = Table.grid(padding=(0, 2))
         keys.add_column(style="bold", no_wrap=True)
         keys.add_column()
