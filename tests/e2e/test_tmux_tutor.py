@@ -26,7 +26,7 @@ WAIT_S = 60.0  # a bound, not a speed claim: runs start real torch processes on 
 
 
 class Terminal:
-    """One tmux server of our own (its own socket), one session, 100x30."""
+    """One tmux server of our own (its own socket), one session, 100x30 unless told."""
 
     def __init__(self, socket: str) -> None:
         self.socket = socket
@@ -35,9 +35,9 @@ class Terminal:
         command = ["tmux", "-L", self.socket, "-f", "/dev/null", *args]
         return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
-    def start(self, command: str) -> None:
+    def start(self, command: str, size: tuple[int, int] = (100, 30)) -> None:
         """Type the command into a shell, as a learner does, once the terminal has its size."""
-        self.tmux("new-session", "-d", "-s", "tutor", "-x", "100", "-y", "30", "sh")
+        self.tmux("new-session", "-d", "-s", "tutor", "-x", str(size[0]), "-y", str(size[1]), "sh")
         self.keys(f"exec {command}", "Enter")
 
     def keys(self, *keys: str) -> None:

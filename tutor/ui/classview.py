@@ -31,7 +31,7 @@ from tutor.ui.screens.class_lessons import ClassLessonsScreen
 from tutor.ui.screens.help import HelpScreen
 from tutor.ui.widgets.key_bar import KeyBar
 
-CLOCK_S = 20.0  # minutes-ago columns move on even when no save changes
+CLOCK_S = 60.0  # the minutes columns move on even when no save changes
 DEBOUNCE_MS = 200  # a save is a temporary file and a rename: one re-read for them
 # The table's columns: catalogue key and width at 80 columns; a wider terminal widens the first, second
 # and fifth (names, lessons and problems).
@@ -64,6 +64,7 @@ class ClassApp(App[None]):
         self.saves_dir = saves_dir
         self.set_reactive(ClassApp.language, language)
         self.view: ClassView | None = None
+        self._shown_files: list[str] = []  # the table's rows, in order
         self.updated: datetime | None = None
         self.folder_error = ""
 
@@ -111,6 +112,7 @@ class ClassApp(App[None]):
         table = self.query_one("#class-table", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
+        self._shown_files = []
         extra = max(0, self.size.width - NARROWEST) // sum(GROWING.values())
         for key, width in COLUMNS:
             table.add_column(tr(f"class.column.{key}", self.language), key=key, width=width + extra * GROWING.get(key, 0))
@@ -126,19 +128,31 @@ class ClassApp(App[None]):
         stamp = self.updated.strftime("%H:%M:%S") if self.updated else ""
         title.update(Text(tr_count("class.title", self.language, count, folder=printable(str(self.saves_dir)),
                                    time=stamp), style="bold"))
-        table = self.query_one("#class-table", DataTable)
-        selected = self.selected_file()
-        table.clear()
-        for row in self.view.rows if self.view else []:
-            table.add_row(*self._cells(row), key=row.entry.file)
-        if selected is not None and self.view is not None:
-            files = [row.entry.file for row in self.view.rows]
-            if selected in files:
-                table.move_cursor(row=files.index(selected))
+        self._fill_table([(row.entry.file, self._cells(row)) for row in self.view.rows] if self.view else [])
         notes = [Text(self.folder_error, style="bold red")] if self.folder_error else []
         for problem in self.view.unreadable if self.view else []:
             notes.append(Text(tr("class.unreadable", self.language, **problem), style="yellow"))
         self.query_one("#class-unreadable", Static).update(Text("\n").join(notes))
+
+    def _fill_table(self, rows: list[tuple[str, list[Text]]]) -> None:
+        """Show `rows` (file, cells). The same learners in the same order change only the cells that
+        differ (the clock's redraw is then cheap); otherwise the table is rebuilt, the cursor staying
+        on its learner."""
+        table = self.query_one("#class-table", DataTable)
+        files = [file for file, _ in rows]
+        if files == self._shown_files:
+            for file, cells in rows:
+                for (key, _), cell, old in zip(COLUMNS, cells, table.get_row(file)):
+                    if cell != old:
+                        table.update_cell(file, key, cell)
+            return
+        selected = self.selected_file()
+        table.clear()
+        for file, cells in rows:
+            table.add_row(*cells, key=file)
+        self._shown_files = files
+        if selected in files:
+            table.move_cursor(row=files.index(selected))
 
     def _cells(self, row: LearnerRow) -> list[Text]:
         stuck_style = "bold red" if row.score >= 4 else ("yellow" if row.score >= 2 else "")
