@@ -47,7 +47,10 @@ def test_watch_runs_the_check_on_each_save_and_takes_single_keys(terminal: Termi
         time.sleep(0.2)
     assert not terminal.running(), "q did not quit watch"
 
-    progress = ProgressStore(saves, LEARNER).load().lessons[LESSON]
+    save = ProgressStore(saves, LEARNER).load()
+    assert [(run.lesson, run.status.value, run.changed) for run in save.history] == [
+        (LESSON, "failed", True), (LESSON, "passed", True)]  # watch keeps the run history as the tutor does
+    progress = save.lessons[LESSON]
     assert progress.state is LessonState.SOLVED
     assert progress.runs == 2 and progress.attempts == 2  # the starter, then the saved fix
     assert progress.hint_rung == 1

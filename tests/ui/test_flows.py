@@ -96,8 +96,11 @@ async def test_solving_the_inplace_lesson_from_the_starter(make_app: AppFactory,
         row = course_screen.query_one(LessonList).get_option("inplace-residual")
         assert "solved with hints (3 of 3)" in plain(row.prompt)
 
-    saved = store_for(saves_dir).load().lessons["inplace-residual"]
+    save = store_for(saves_dir).load()
+    saved = save.lessons["inplace-residual"]
     assert saved.state is LessonState.SOLVED and saved.hints_at_solve == 3
+    assert [(run.status.value, run.diagnosis.value if run.diagnosis else None, run.hint_rung, run.changed)
+            for run in save.history] == [("failed", "inplace_version", 0, True), ("passed", None, 3, True)]
 
 
 @pilot_test

@@ -78,7 +78,8 @@ class ClassApp(App[None]):
         self._label_columns()
         self.reload()
         self.set_interval(CLOCK_S, self.reload)
-        self.run_worker(self._watch(), exclusive=True, group="watch")
+        # A folder removed while watched ends the watch, not the view: the clock still re-reads it.
+        self.run_worker(self._watch(), exclusive=True, group="watch", exit_on_error=False)
 
     async def _watch(self) -> None:
         from watchfiles import awatch  # only this view and `watch` need it

@@ -16,13 +16,14 @@ from tutor.core.course import Course
 from tutor.core.i18n import tr
 from tutor.core.liveclass import ClassView, LearnerRow, problem
 from tutor.core.progress import MAX_HINT_RUNG, LessonProgress
+from tutor.core.results import Status
 from tutor.present.hints import hint_lines
 from tutor.ui.keys import verb
 from tutor.ui.screens.base import TutorScreen
 from tutor.ui.widgets.key_bar import KeyBar
 
-# The catalogue keys of a run's problem: torch's error kinds, and the verdicts of a run without one.
-_VERDICTS = {"failed", "invalid", "timeout", "crashed", "error"}
+# A run without a torch error is named by its verdict (tutor.core.liveclass.problem).
+_VERDICTS = {status.value for status in Status}
 
 
 def problem_text(code: str, language: str) -> str:
