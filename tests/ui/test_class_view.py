@@ -5,6 +5,7 @@ block and history, both follow new runs, and a broken save is named without stop
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
 import sys
 import time
@@ -117,3 +118,15 @@ def test_the_class_view_never_imports_torch() -> None:
     probe = "import sys, tutor.cli, tutor.ui.classview; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True, timeout=120).stdout.strip() == "False"
+
+
+@pilot_test
+async def test_a_saves_folder_removed_under_the_view_is_named_and_the_view_stays(tmp_path: Path) -> None:
+    saves = tmp_path / "saves"
+    learner_runs(saves, "ana", "a1")
+    app = ClassApp(load_course(), saves, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: order(app) == ["ana.json"])
+        shutil.rmtree(saves)
+        await until(pilot, lambda: "there is no saves folder" in text_of(app.query_one("#class-unreadable")))
+        assert app.is_running and order(app) == ["ana.json"]  # the last view stays on screen

@@ -99,7 +99,9 @@ class ClassApp(App[None]):
         try:
             self.view = build_view(self.saves_dir, self.course)
             self.folder_error = ""
-        except OSError as error:  # the folder went away or became unreadable: say so, keep watching
+        except FileNotFoundError:  # the folder went away: say so under the last view, keep trying
+            self.folder_error = tr("report.no_folder", self.language, folder=str(self.saves_dir))
+        except OSError as error:
             self.folder_error = tr("report.folder_error", self.language, folder=str(self.saves_dir),
                                    detail=error.strerror or str(error))
         self.updated = datetime.now()
