@@ -99,3 +99,12 @@ def test_a_hostile_folder_is_shown_as_such_and_never_written(tmp_path: Path, cou
     assert next(row for row in view.rows if row.learner == "zed").idle_minutes == 0
     assert sorted(u["file"] for u in view.unreadable) == ["broken.json", "evil\\x1b[2J.json", "link.json"]
     assert {p.name: (p.lstat().st_mtime_ns, p.lstat().st_size) for p in tmp_path.iterdir()} == before
+
+
+def test_a_learner_who_moves_on_leaves_the_last_lessons_problem_behind(tmp_path: Path, course: Course) -> None:
+    for n in range(3):
+        run(tmp_path, "ana", kind=DiagnosisKind.INPLACE_VERSION, block=str(n))
+    ProgressStore(tmp_path, "ana").record_opened(course.lessons[1].id)
+    row = build_view(tmp_path, course).rows[0]
+    assert (row.lesson, row.last_problem, row.repeats, row.runs_since_progress) == (course.lessons[1].id, "", 0, 3)
+    assert row.idle_minutes is not None  # still counted from their last run, wherever it was

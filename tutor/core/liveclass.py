@@ -47,8 +47,8 @@ class LearnerRow:
     solved_here: bool  # that lesson is solved
     minutes_on_lesson: float | None  # since the first of their latest runs on it in a row (else since opened)
     runs_since_progress: int  # runs since their last pass (in the history kept)
-    last_problem: str  # problem() of their last run, '' if none or passed
-    repeats: int  # how many runs in a row ended with that problem
+    last_problem: str  # problem() of their last run on the lesson, '' if none or passed
+    repeats: int  # how many of their runs in a row on it ended with that problem
     hint_rung: int  # on the current lesson
     idle_minutes: float | None  # since their last run
     solved: int  # lessons of the course solved
@@ -102,9 +102,8 @@ def learner_row(entry: LearnerEntry, course_ids: set[str], now: datetime) -> Lea
     on_lesson = _trailing(history, lambda run: run.lesson == lesson)
     started = on_lesson[0].at if on_lesson else progress.first_opened
     last = history[-1] if history else None
-    last_problem = problem(last) if last else ""
-    repeats = len(_trailing(history, lambda run: last_problem != "" and problem(run) == last_problem
-                            and run.lesson == last.lesson)) if last else 0
+    last_problem = problem(on_lesson[-1]) if on_lesson else ""  # a lesson just opened has none yet
+    repeats = len(_trailing(on_lesson, lambda run: problem(run) == last_problem)) if last_problem else 0
     return LearnerRow(
         entry=entry, lesson=lesson, solved_here=progress.state is LessonState.SOLVED,
         minutes_on_lesson=_minutes(started, now),
