@@ -2,7 +2,8 @@
 
 Each sub-command lives in `tutor/commands/<name>.py` with `register(subparsers)` and a
 handler that takes the parsed arguments and the resolved `Settings`; none of them imports
-torch or textual. The root options (`--lang`, `--learner`, `--saves-dir`, `--lessons-dir`)
+torch or textual. The two Textual apps, the tutor and the teacher's `class` view, are
+started here. The root options (`--lang`, `--learner`, `--saves-dir`, `--lessons-dir`)
 may stand before or after the command.
 """
 
