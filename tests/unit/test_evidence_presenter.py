@@ -37,6 +37,7 @@ def result(subject: str | None = None, **evidence: object) -> RunResult:
 @pytest.mark.parametrize(("subject", "heading"), [
     ("gradients", "Gradients that do not match the control"),
     ("parameters", "Parameters after training that differ from the control"),
+    ("training", "Gradients given to the optimizer that differ from the control's"),
     ("generation", "Parameters and sampled tokens that differ from the control"),
 ])
 def test_the_heading_of_the_differing_tensors_names_what_was_compared(subject: str, heading: str) -> None:
