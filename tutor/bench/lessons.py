@@ -23,7 +23,7 @@ SLOWEST_TARGET_S = 1.0
 def lesson_figures(course: Course, runs: int) -> list[dict[str, object]]:
     """Per lesson: the median seconds of `runs` starter and `runs` fix runs, and the slowest."""
     figures = []
-    with RunnerSession(optimizers=True) as session:
+    with RunnerSession() as session:  # optimizers loaded once a lesson trains, as in the tutor
         if not session.wait_ready():
             raise RuntimeError("the warm runner did not start; nothing to measure")
         for lesson in course.lessons:

@@ -18,10 +18,11 @@ from tutor.core.job import Subject
 # Every comparison with the control is allclose(learner, control, rtol=RTOL, atol=the lesson's tolerance).
 RTOL = 1e-5
 DEFAULT_ATOL = 1e-6
-# What training produced is also allowed a share of each tensor's largest magnitude: the
-# gradients of two equally correct AdamW runs drift apart by about 4e-5 of it over 200 steps
-# (their trajectories part only where a gradient is float noise), a silent break by far more.
-SCALE_RTOL = {"training": 1e-3}
+# What training produced is also allowed a share of each tensor's largest magnitude: after one
+# AdamW step, the gradients of two equally correct blocks differ by up to 4e-4 of it, and
+# their parameters after 40 to 100 SGD steps by up to 4e-4 too (seeds 0 to 4, both CPU
+# capabilities); a silent break, by most of it.
+SCALE_RTOL = {"training": 1e-2, "parameters": 1e-2}
 
 
 class Status(str, Enum):
