@@ -49,10 +49,12 @@ def _train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) 
 
 
 def _generate(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
-    """Every sequence of the batch continued past `block_size`: the tokens."""
+    """Every sequence of the batch continued to the length the lesson's own run reaches (its
+    one-token context and `new_tokens`): the tokens."""
     generator = torch.Generator().manual_seed(settings.get("seed", 0))
+    new_tokens = max(1 + settings["new_tokens"] - x.size(1), 1)
     with torch.no_grad():
-        tokens = gpt.generate(x, gpt.config.block_size, generator)
+        tokens = gpt.generate(x, new_tokens, generator)
     return {"tokens": tokens}
 
 
