@@ -50,6 +50,17 @@ def test_the_timeout_counts_the_scenario_not_a_fresh_interpreters_imports(inplac
     assert result.status is Status.PASSED, result.message
 
 
+def test_a_run_whose_scenario_never_began_says_so_not_endless_loop(inplace_lesson, monkeypatch) -> None:
+    # The scenario begins once the block is compiled: 400,000 lines take far longer to
+    # compile than this run's 0.2 s before its scenario must begin.
+    monkeypatch.setattr("tutor.core.runner.PREPARE_S", -0.8)
+    block = inplace_lesson.code.fix + "x = 1\n" * 400_000
+    result = run_block(inplace_lesson, block, limits=RunLimits(timeout_s=1))
+    assert result.status is Status.TIMEOUT
+    assert "before the lesson's run began" in result.message
+    assert "endless loop" not in result.message
+
+
 def test_a_syntax_error_is_invalid_with_the_learners_line(inplace_lesson) -> None:
     result = run_block(inplace_lesson, FORWARD + "    h = h +\n    return h\n")
     assert result.status is Status.INVALID

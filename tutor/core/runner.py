@@ -333,8 +333,10 @@ class BlockRun(SandboxRun[RunResult]):
                  kept: Observed | None, job: Job) -> RunResult:
         lesson_id = self.lesson.id
         if learner.returncode is None:
-            return unfinished(lesson_id, Status.TIMEOUT, seconds=self.limits.timeout_s,
-                              progress=steps_done(learner.scratch / PROGRESS_FILENAME))
+            progress = learner.scratch / PROGRESS_FILENAME
+            if not os.path.lexists(progress):  # the scenario's clock never started
+                return unfinished(lesson_id, Status.TIMEOUT, seconds=PREPARE_S + self.limits.timeout_s, began=False)
+            return unfinished(lesson_id, Status.TIMEOUT, seconds=self.limits.timeout_s, progress=steps_done(progress))
         if learner.result.overflowed:  # the run then dies writing to a closed pipe: say why
             return unreadable(lesson_id, Wording(key="result.too_large", values={"mb": RESULT_BYTES >> 20}))
         if learner.returncode != 0:  # only a clean exit has a result, whatever the run left in the pipe

@@ -114,8 +114,11 @@ def crash_how(returncode: int) -> Wording:
 
 
 def unfinished(lesson_id: str, status: Status, *, seconds: float = 0.0, returncode: int | None = None,
-               progress: tuple[int, int] | None = None) -> RunResult:
-    """A run that left no report: it timed out (`progress`: the steps it did, if it trains), or the child died."""
+               progress: tuple[int, int] | None = None, began: bool = True) -> RunResult:
+    """A run that left no report: it timed out (`progress`: the steps it did, if it trains;
+    `began`: whether its scenario started at all), or the child died."""
+    if status is Status.TIMEOUT and not began:
+        return _result(lesson_id, status, Wording(key="verdict.timeout_unstarted", values={"seconds": f"{seconds:g}"}))
     if status is Status.TIMEOUT and progress is not None:
         done, total = progress
         return _result(lesson_id, status, Wording(key="verdict.timeout_steps",

@@ -6,6 +6,8 @@ The attention probes work whatever form the attention takes (a hand-written mask
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from minigpt import data, model
@@ -16,16 +18,25 @@ from tutor.sandbox.observe import Observation, Phases, Settings, builds_optimize
 _LEAK_THRESHOLD = 1e-5
 
 
+Tensors = dict[str, torch.Tensor | None]
+
+
 @scenario
 def gradients(settings: Settings, phase: Phases) -> Observation:
     """One forward and backward: every parameter's gradient, and the loss."""
     gpt, x, y = tiny_model(settings)
     phase("forward")
+    grads, outputs = one_backward(gpt, x, y, before_backward=phase.backward)
+    return Observation("gradients", grads, outputs, {"loss": outputs["loss"].item()})
+
+
+def one_backward(gpt: GPT, x: torch.Tensor, y: torch.Tensor,
+                 before_backward: Callable[[torch.Tensor], None] = lambda loss: None) -> tuple[Tensors, Tensors]:
+    """One forward and backward: every parameter's gradient, then the logits and the loss."""
     logits, loss = gpt(x, y)
-    phase.backward(loss)
+    before_backward(loss)
     loss.backward()
-    grads = {name: p.grad for name, p in gpt.named_parameters()}
-    return Observation("gradients", grads, {"loss": loss.detach(), "logits": logits.detach()}, {"loss": loss.item()})
+    return {name: p.grad for name, p in gpt.named_parameters()}, {"loss": loss.detach(), "logits": logits.detach()}
 
 
 @scenario

@@ -17,9 +17,8 @@ from minigpt import train
 from minigpt.model import GPT
 from tutor.core.job import OTHER_SHAPE
 from tutor.sandbox.block import Target
+from tutor.sandbox.forward_scenarios import Tensors, one_backward
 from tutor.sandbox.observe import Phases, Settings, tiny_model
-
-Tensors = dict[str, torch.Tensor | None]
 
 
 def at_other_shape(target: Target, settings: Settings, phase: Phases) -> Tensors:
@@ -37,9 +36,8 @@ def at_other_shape(target: Target, settings: Settings, phase: Phases) -> Tensors
 
 def _backward(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
     """One forward and backward: every parameter's gradient, the logits and the loss."""
-    logits, loss = gpt(x, y)
-    loss.backward()
-    return {**{name: p.grad for name, p in gpt.named_parameters()}, "logits": logits.detach(), "loss": loss.detach()}
+    grads, outputs = one_backward(gpt, x, y)
+    return {**grads, **outputs}
 
 
 def _train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:

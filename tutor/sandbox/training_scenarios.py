@@ -1,7 +1,7 @@
 """Scenarios that train the mini-GPT for a few steps.
 
-Each one is compared with the control on what training did, and the loss of every step
-as an output, so a silent training bug fails the check even when nothing raises. Its
+Each one is compared with the control on what training did, and the losses of the steps
+it compares as outputs, so a silent training bug fails the check even when nothing raises. Its
 evidence holds the loss curve (`losses`), the loss on a fixed held-out batch after
 training (`final_loss`), and which parameters moved at all (`moved`, `frozen`): the
 child adds the control's as `control_<key>`.
