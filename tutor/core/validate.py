@@ -47,6 +47,11 @@ class Claim:
     detail: str  # what the run said, and what was wrong with it
     seed: int | None = None  # the lesson's own seed when None
     threads: int = 1
+    # The largest difference from the control of a tensor the run's verdict compared, as a
+    # share of that tensor's scale (None when nothing was compared): how far inside, or
+    # outside, the lesson's tolerance a correct form or a break lands.
+    largest_share: float | None = None
+    subject: str | None = None  # what the run compared: a `tutor.core.job.Subject`
 
 
 def varied(lesson: Lesson, seed: int | None, threads: int) -> Lesson:
@@ -144,7 +149,12 @@ def validate(lessons: list[Lesson], run: Runner, workers: int = 2, seeds: Sequen
         result = run(lesson, block)
         problems = judge(result)
         detail = "; ".join(problems) if problems else f"{result.status.value}: {result.message}"
-        return Claim(lesson.id, name, not problems, detail, seed, count)
+        return Claim(lesson.id, name, not problems, detail, seed, count, largest_share(result), result.subject)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return text_claims + list(pool.map(one, jobs))
+
+
+def largest_share(result: RunResult) -> float | None:
+    shares = [c.rel_diff for c in result.gradients if c.rel_diff is not None]
+    return max(shares, default=None)
