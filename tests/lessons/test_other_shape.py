@@ -56,6 +56,23 @@ def generate(self, idx: Tensor, max_new_tokens: int, generator: torch.Generator 
     return idx
 ''',
 }
+# Every other lesson's own fix with its shape written in (right where T is the block size):
+# the line of the fix, and that line as written for one shape.
+FIX_WRITTEN_FOR_ONE_SHAPE = {
+    "inplace-residual": ("h = h + self.attn(self.ln1(h))", "h = h + self.attn(self.ln1(h)).view(-1, 8, h.size(-1))"),
+    "data-residual": ("h = h + self.attn(self.ln1(h))", "h = h + self.attn(self.ln1(h)).view(-1, 8, h.size(-1))"),
+    "inplace-softmax": (".view(B, T, C)  # re-assemble", ".view(B, 8, C)  # re-assemble"),
+    "view-after-transpose": (".view(B, T, C)  # re-assemble", ".view(B, 8, C)  # re-assemble"),
+    "scores-without-transpose": (".view(B, T, C)  # re-assemble", ".view(B, 8, C)  # re-assemble"),
+    "softmax-wrong-dim": (".view(B, T, C)  # re-assemble", ".view(B, 8, C)  # re-assemble"),
+    "detach-embeddings": ("torch.arange(T, device=idx.device)", "torch.arange(8, device=idx.device)"),
+    "float-token-ids": ("torch.zeros(batch_size, block_size, dtype", "torch.zeros(batch_size, 8, dtype"),
+    "step-before-backward": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
+    "forgotten-zero-grad": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
+}
+# Targets without a shape of their own: `sgd_step` walks the parameters, `train` takes its
+# batches from its caller.
+SHAPELESS = {"minigpt.train:sgd_step", "minigpt.train:train"}
 # The same lessons' blocks written for any shape: they pass.
 FOR_ANY_SHAPE = {
     "missing-causal-mask": ATTENTION_HEAD + '    att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))' + ATTENTION_TAIL,
@@ -84,6 +101,23 @@ def test_a_fix_right_at_the_lessons_shape_only_fails_and_names_the_other_shape(
     assert "3 sequences of 5 tokens" in result.message
     assert result.wording is not None
     assert "3 secuencias de 5 tokens" in say(result.wording, "es")
+    assert all(comparison.matches for comparison in result.gradients)  # its own shape was right
+
+
+def test_every_lesson_with_a_shaped_target_has_a_fix_right_at_one_shape_only(course: Course) -> None:
+    covered = set(RIGHT_AT_ONE_SHAPE) | set(FIX_WRITTEN_FOR_ONE_SHAPE)
+    assert covered == {lesson.id for lesson in course.lessons if lesson.target not in SHAPELESS}
+
+
+@pytest.mark.parametrize("lesson_id", sorted(FIX_WRITTEN_FOR_ONE_SHAPE))
+def test_each_lessons_own_fix_written_for_one_shape_fails_at_the_other(
+        course: Course, lesson_id: str, session: RunnerSession) -> None:
+    line, for_one_shape = FIX_WRITTEN_FOR_ONE_SHAPE[lesson_id]
+    fix = course.get(lesson_id).code.fix
+    assert line in fix
+    result = checked(course, lesson_id, fix.replace(line, for_one_shape), session)
+    assert result.status is Status.FAILED, result.message
+    assert "3 sequences of 5 tokens" in result.message
     assert all(comparison.matches for comparison in result.gradients)  # its own shape was right
 
 
