@@ -101,7 +101,7 @@ def load_course(directory: Path | None = None) -> Course:
     except LessonFileError as error:
         topics = []  # every lesson is placed by its topic: without the map none can be shown
         problems.append(LessonProblem(directory / TOPICS_FILE, f"{error} (the course map: no lesson is shown without it)"))
-    place = {topic.id: index for index, topic in enumerate(topics)}
+    rank = {topic.id: index for index, topic in enumerate(topics)}  # the map's learning order
     lessons: list[Lesson] = []
     for path in sorted(directory.glob("*.toml")):
         if path.name == TOPICS_FILE:
@@ -114,14 +114,14 @@ def load_course(directory: Path | None = None) -> Course:
         if any(other.id == lesson.id for other in lessons):
             problems.append(LessonProblem(path, f"{path.name}: id: {lesson.id!r} is already used by another lesson"))
             continue
-        if topics and lesson.topic not in place:
+        if topics and lesson.topic not in rank:
             problems.append(LessonProblem(path, f"{path.name}: topic: {lesson.topic!r} is not in {TOPICS_FILE}, "
-                                          f"which has: {', '.join(place)}"))
+                                          f"which has: {', '.join(rank)}"))
             continue
         lessons.append(lesson)
     if not topics:
         return Course([], problems)
-    lessons.sort(key=lambda lesson: (place[lesson.topic], lesson.order, lesson.id))
+    lessons.sort(key=lambda lesson: (rank[lesson.topic], lesson.order, lesson.id))
     return Course(lessons, problems, topics)
 
 
