@@ -10,6 +10,7 @@ import pytest
 
 from tutor.core.locations import lessons_dir
 from tutor.core.settings import Settings
+from tutor.core.topics import TOPICS_FILE
 from tutor.ui.app import TutorApp, build_app
 
 LEARNER = "ada"
@@ -21,10 +22,11 @@ AppFactory = Callable[..., TutorApp]
 
 @pytest.fixture
 def course_dir(tmp_path: Path) -> Path:
-    """A course of the first lesson only, so screens do not change as lessons are added."""
+    """A course of the first lesson only, with the course map, so screens do not change as lessons are added."""
     folder = tmp_path / "lessons"
     folder.mkdir()
-    shutil.copy(SHIPPED_LESSONS / FIRST_LESSON_FILE, folder / FIRST_LESSON_FILE)
+    for name in (FIRST_LESSON_FILE, TOPICS_FILE):
+        shutil.copy(SHIPPED_LESSONS / name, folder / name)
     return folder
 
 

@@ -14,9 +14,10 @@ SIZE = (80, 24)
 
 def test_course_screen(snap_compare, make_app: AppFactory, course_dir: Path) -> None:
     """The course screen of a new learner: the status line (learner "ada", English), "Solved 0 of 1"
-    with an empty bar, the topic "Autograd hazards" with the in-place lesson marked ○ new and
-    highlighted, and under the list a warning box: 02-broken.toml was not loaded, with its line.
-    The footer lists ⏎ open, e explain an error, l language, ? help, q quit."""
+    with an empty bar, then "▶ Next: In-place residual: ..."; in the list the topic "Autograd hazards"
+    with 0/1 on its right and its line ("What backward saves and needs, ..."), under it the in-place
+    lesson marked ▶ ○ new and highlighted; under the list a warning box: 02-broken.toml was not
+    loaded, with its line. The footer lists ⏎ open, e explain an error, l language, ? help, q quit."""
     (course_dir / "02-broken.toml").write_text('format_version = 1\nid = "broken"\norder = \n', encoding="utf-8")
     assert snap_compare(make_app(), terminal_size=SIZE)
 

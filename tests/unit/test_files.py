@@ -4,6 +4,7 @@ files of a sane size, and anything else is refused at once with a clear message.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from tutor.core.course import load_course, load_lesson
 from tutor.core.files import UnreadableFile, read_regular_file
 from tutor.core.locations import lessons_dir
+from tutor.core.topics import TOPICS_FILE
 
 
 @pytest.fixture
@@ -68,7 +70,8 @@ def test_check_takes_only_a_finite_timeout_in_range(seconds: str, tmp_path: Path
 
 def test_a_fifo_or_a_huge_lesson_file_is_listed_as_a_problem_and_the_rest_load(tmp_path: Path) -> None:
     source = sorted(lessons_dir().glob("*.toml"))[0]  # a good lesson, next to the bad files
-    (tmp_path / source.name).write_bytes(source.read_bytes())
+    for name in (source.name, TOPICS_FILE):
+        shutil.copy(lessons_dir() / name, tmp_path / name)
     os.mkfifo(tmp_path / "fifo.toml")
     (tmp_path / "huge.toml").write_bytes(b"#" * (2 << 20))
     course = load_course(tmp_path)

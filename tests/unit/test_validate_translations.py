@@ -1,13 +1,20 @@
-"""`validate` refuses a lesson whose Spanish is missing or disagrees with the English."""
+"""`validate` refuses a lesson or a topic of the course map whose Spanish is missing or disagrees with the English."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tutor.core.lessons import Lesson
-from tutor.core.validate import translation_problems
+from tutor.core.lessons import Lesson, Text
+from tutor.core.locations import lessons_dir
+from tutor.core.topics import TOPICS_FILE
+from tutor.core.validate import topics_claim, translation_problems
 
 
 def edited(lesson: Lesson, change) -> Lesson:
@@ -41,3 +48,34 @@ def test_structure_that_must_survive_translation(inplace_lesson, field: str, old
 
     problems = translation_problems(edited(inplace_lesson, change), ["en", "es"])
     assert f"story.{field}: 'es' differs from 'en' in its {part}" in problems
+
+
+def test_every_topic_of_the_course_map_is_written_in_every_language(course) -> None:
+    claim = topics_claim(course.topics)
+    assert (claim.lesson, claim.name, claim.ok) == ("topics.toml", "translations", True), claim.detail
+    assert claim.detail == f"{len(course.topics)} topics written in en, es"
+
+
+def test_a_topic_without_its_spanish_line_is_named(course) -> None:
+    first = course.topics[0]
+    english_only = first.model_copy(update={"teaches": Text({"en": first.teaches.get("en")})})
+    claim = topics_claim([english_only, *course.topics[1:]])
+    assert not claim.ok
+    assert claim.detail == f"{first.id}.teaches: no 'es' text"
+
+
+def test_validate_fails_on_a_course_map_without_spanish(tmp_path: Path) -> None:
+    course = tmp_path / "lessons"
+    course.mkdir()
+    shutil.copy(lessons_dir() / "01-autograd-inplace-residual.toml", course)
+    english_only = "\n".join(line for line in (lessons_dir() / TOPICS_FILE).read_text(encoding="utf-8").splitlines()
+                             if not line.startswith("teaches.es = "))
+    (course / TOPICS_FILE).write_text(english_only, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "tutor", "validate", "--lessons-dir", str(course), "--json"],
+                          capture_output=True, text=True, timeout=600)
+    report = json.loads(done.stdout)
+    assert done.returncode == 1 and report["ok"] is False
+    topics = [claim for claim in report["claims"] if claim["lesson"] == TOPICS_FILE]
+    assert [(claim["name"], claim["ok"]) for claim in topics] == [("translations", False)]
+    assert "autograd.teaches: no 'es' text" in topics[0]["detail"]
+    assert all(claim["ok"] for claim in report["claims"] if claim["lesson"] != TOPICS_FILE)

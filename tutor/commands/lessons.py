@@ -10,18 +10,25 @@ from rich.markdown import Markdown
 from rich.rule import Rule
 from rich.syntax import Syntax
 from rich.table import Table
+from rich.text import Text
 
 from tutor.commands.common import course, lesson, open_store, solved
-from tutor.core.i18n import tr
+from tutor.core.i18n import say, tr
+from tutor.core.place import Place, place_in
+from tutor.core.progress import LearnerSave, LessonState, SaveError
 from tutor.core.settings import Settings
-from tutor.present.console import console_for
+from tutor.present.console import console_for, print_notice
+from tutor.present.progress import LESSON_STATE_MARK, NEXT_MARK, NEXT_STYLE, next_step, state_mark, topic_heading
 
 STORY_SECTIONS = ("symptom", "mechanism", "why", "ladder", "fix", "safe", "not_this")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    listing = subparsers.add_parser("list", help="list the course's lessons", description="List the lessons in course order.")
-    listing.add_argument("--json", action="store_true", help="print the lessons as a JSON array")
+    listing = subparsers.add_parser("list", help="list the course's lessons by topic, with your progress",
+                                    description="List the topics in learning order, each with what it teaches and "
+                                    "how much of it the learner solved, and under each its lessons in course order "
+                                    "with the learner's marks; the lesson to take next is marked.")
+    listing.add_argument("--json", action="store_true", help="print the lessons as a JSON array, in course order")
     listing.set_defaults(handler=run_list)
 
     show = subparsers.add_parser("show", help="show a lesson's story and starter block",
@@ -38,23 +45,62 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
     lang = settings.language
     loaded = course(settings)
+    store = open_store(settings)
+    try:
+        save = store.peek()
+    except SaveError as error:  # the course is still listed, without this learner's marks
+        print_notice(say(error.wording, lang))
+        save = LearnerSave(learner=store.learner)
+    for notice in store.notices:
+        print_notice(say(notice, lang))
+    place = place_in(loaded, save)
     if args.json:
-        rows = [{"id": l.id, "title": l.title.get(lang), "topic": l.topic, "order": l.order} for l in loaded.lessons]
-        print(json.dumps(rows, ensure_ascii=False))
+        print(json.dumps(list_rows(place, save, lang), ensure_ascii=False))
     else:
-        table = Table(title=tr("list.title", lang), expand=True)
-        for header in ("order", "id", "topic", "title_column"):
-            # Ids are what one types: never cut or wrapped; the title wraps instead.
-            fixed = header in ("order", "id")
-            table.add_column(tr(f"list.{header}", lang), no_wrap=fixed,
-                             overflow="fold" if header == "title_column" else "ellipsis",
-                             ratio=None if fixed else 3 if header == "title_column" else 1)
-        for l in loaded.lessons:
-            table.add_row(str(l.order), l.id, tr(f"topic.{l.topic}", lang), l.title.get(lang))
-        console_for().print(table)
+        print_map(place, save, lang)
     for problem in loaded.problems:
         console_for(sys.stderr).print(f"[yellow]{tr('list.problem', lang)}[/] {problem}", highlight=False)
     return 0
+
+
+def list_rows(place: Place, save: LearnerSave, lang: str) -> list[dict[str, object]]:
+    """`list --json`: one object per lesson in course order (id, title, topic and order came first)."""
+    lessons = [(section, lesson) for section in place.topics for lesson in section.lessons]
+    return [{"id": lesson.id, "title": lesson.title.get(lang), "topic": lesson.topic, "order": lesson.order,
+             "position": position, "topic_title": section.topic.title.get(lang),
+             "topic_teaches": section.topic.teaches.get(lang), "state": save.state(lesson.id).value,
+             "next": place.is_next(lesson)}
+            for position, (section, lesson) in enumerate(lessons, start=1)]
+
+
+def print_map(place: Place, save: LearnerSave, lang: str) -> None:
+    """The learner's place and the lesson to take next; then topic by topic, what it teaches and how
+    much is solved, and its lessons: the mark, the place in the course, the id (never cut: it is
+    what one types) and the title."""
+    console = console_for()
+    console.print(Text.assemble((tr("list.title", lang), "bold"), " · ",
+                                tr("list.learner", lang, learner=save.learner, solved=place.solved, total=place.total)))
+    console.print(next_step(place, lang, with_id=True))
+    lessons = [lesson for section in place.topics for lesson in section.lessons]
+    positions = {lesson.id: number for number, lesson in enumerate(lessons, start=1)}
+    for section in place.topics:
+        rows = Table.grid(padding=(0, 1))
+        rows.add_column(width=1)  # the next lesson's mark
+        rows.add_column(width=1)  # the state's mark
+        rows.add_column(width=len(str(len(lessons))), justify="right")
+        rows.add_column(width=max(len(lesson.id) for lesson in lessons), no_wrap=True)
+        rows.add_column(overflow="fold")
+        for lesson in section.lessons:
+            is_next = place.is_next(lesson)
+            rows.add_row(NEXT_MARK if is_next else "", state_mark(save.state(lesson.id)), str(positions[lesson.id]),
+                         lesson.id, Text(lesson.title.get(lang), style=NEXT_STYLE if is_next else ""))
+        console.print()
+        console.print(topic_heading(section, lang))
+        console.print(rows)
+    if place.topics:
+        legend = [f"{LESSON_STATE_MARK[state]} {tr(f'progress.state.{state.value}', lang)}" for state in LessonState]
+        console.print()
+        console.print("  ".join([*legend, f"{NEXT_MARK} {tr('list.next', lang)}"]), style="dim", highlight=False)
 
 
 def run_show(args: argparse.Namespace, settings: Settings) -> int:

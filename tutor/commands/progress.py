@@ -43,7 +43,7 @@ def progress_table(save: LearnerSave, lesson_ids: list[str], lang: str) -> Table
     for lesson_id in lesson_ids:
         lesson = save.lessons.get(lesson_id, LessonProgress())
         solved = lesson.solved_at.astimezone().strftime("%Y-%m-%d") if lesson.solved_at else "-"
-        marker = "▸ " if lesson_id == save.last_lesson else "  "  # the lesson the tutor reopens
+        marker = "▸ " if lesson_id == save.last_lesson else "  "  # the last lesson worked on
         table.add_row(marker + lesson_id, state_word(lesson.state, lang),
                       str(lesson.attempts), f"{lesson.hint_rung}/{MAX_HINT_RUNG}",
                       format_duration(lesson.time_spent_s), solved)

@@ -11,7 +11,7 @@ from rich.table import Table
 from tutor.commands.common import course
 from tutor.core.i18n import tr
 from tutor.core.settings import Settings
-from tutor.core.validate import validate_course
+from tutor.core.validate import topics_claim, validate_course
 from tutor.present.console import console_for
 
 
@@ -46,7 +46,8 @@ def number_list(text: str) -> list[int]:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     loaded = course(settings)
     chosen = [loaded.get(i) for i in args.lessons] if args.lessons else loaded.lessons
-    claims = validate_course(chosen, seeds=args.seeds, threads=args.threads)
+    claims = [topics_claim(loaded.topics)] if loaded.topics else []
+    claims += validate_course(chosen, seeds=args.seeds, threads=args.threads)
     problems = [str(p) for p in loaded.problems]
     ok = not problems and all(c.ok for c in claims)
     if args.json:

@@ -1,7 +1,8 @@
-"""Loading the course: every lesson file read and validated, problems kept per file.
+"""Loading the course: the course map and every lesson file, read and validated, problems kept per file.
 
 One bad lesson never hides the others: it becomes a `LessonProblem` that names
-the file and the line (TOML syntax) or the field (validation).
+the file and the line (TOML syntax) or the field (validation). The course map
+(`topics.toml`) places every lesson: without it no lesson is shown.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -18,6 +20,7 @@ from tutor.core.i18n import DEFAULT_LANGUAGE, Wording, say
 from tutor.core.lessons import Lesson
 from tutor.core.locations import lessons_dir
 from tutor.core.tomlread import TomlSyntaxError, load_toml_text
+from tutor.core.topics import TOPICS_FILE, CourseMap, Topic
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,9 @@ class LessonProblem:
 
 @dataclass(frozen=True)
 class Course:
-    lessons: list[Lesson]
+    lessons: list[Lesson]  # in course order: topic by topic, by `order` within a topic
     problems: list[LessonProblem] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)  # the course map, in learning order
 
     def get(self, lesson_id: str) -> Lesson:
         for lesson in self.lessons:
@@ -40,12 +44,10 @@ class Course:
                 return lesson
         raise UnknownLesson(lesson_id, [lesson.id for lesson in self.lessons])
 
-    def topics(self) -> dict[str, list[Lesson]]:
-        """Lessons grouped by topic, in course order."""
-        grouped: dict[str, list[Lesson]] = {}
-        for lesson in self.lessons:
-            grouped.setdefault(lesson.topic, []).append(lesson)
-        return grouped
+    def by_topic(self) -> list[tuple[Topic, list[Lesson]]]:
+        """The topics that have lessons, in learning order, each with its lessons in course order."""
+        grouped = [(topic, [lesson for lesson in self.lessons if lesson.topic == topic.id]) for topic in self.topics]
+        return [(topic, lessons) for topic, lessons in grouped if lessons]
 
     def neighbour(self, lesson_id: str, step: int) -> Lesson | None:
         """The lesson `step` places after (or before) `lesson_id`, if any."""
@@ -59,8 +61,8 @@ class Course:
         return known + sorted(set(saved_ids) - set(known))
 
 
-def load_lesson(path: Path) -> Lesson:
-    """One lesson file; raises `LessonFileError` with a message naming the file."""
+def _read_course_file(path: Path) -> dict[str, Any]:
+    """A lesson file or the course map as TOML; raises `LessonFileError` with a message naming the file."""
     try:
         text = read_regular_file(path, LESSON_BYTES).decode("utf-8")
     except UnreadableFile as error:
@@ -68,18 +70,42 @@ def load_lesson(path: Path) -> Lesson:
     except UnicodeDecodeError as error:
         raise LessonFileError(f"{path.name}: cannot be read: {error}") from None
     try:
-        return Lesson.model_validate(load_toml_text(text, path.name))
+        return load_toml_text(text, path.name)
     except TomlSyntaxError as error:
         raise LessonFileError(str(error)) from None
+
+
+def load_lesson(path: Path) -> Lesson:
+    """One lesson file; raises `LessonFileError` with a message naming the file."""
+    data = _read_course_file(path)
+    try:
+        return Lesson.model_validate(data)
+    except ValidationError as error:
+        raise LessonFileError(f"{path.name}: {_describe(error)}") from None
+
+
+def load_topics(path: Path) -> list[Topic]:
+    """The course map's topics in learning order; raises `LessonFileError` naming the file."""
+    data = _read_course_file(path)
+    try:
+        return CourseMap.model_validate(data).topics
     except ValidationError as error:
         raise LessonFileError(f"{path.name}: {_describe(error)}") from None
 
 
 def load_course(directory: Path | None = None) -> Course:
     directory = directory or lessons_dir()
-    lessons: list[Lesson] = []
     problems: list[LessonProblem] = []
+    try:
+        topics = load_topics(directory / TOPICS_FILE)
+    except LessonFileError as error:
+        topics = []  # every lesson is placed by its topic: without the map none can be shown
+        problems.append(LessonProblem(directory / TOPICS_FILE, f"{error} (the course map: no lesson is shown without it)"))
+    rank = {topic.id: index for index, topic in enumerate(topics)}  # the map's learning order
+    lessons: list[Lesson] = []
     for path in sorted(directory.glob("*.toml")):
+        if path.name == TOPICS_FILE:
+            continue
         try:
             lesson = load_lesson(path)
         except LessonFileError as error:
@@ -88,13 +114,19 @@ def load_course(directory: Path | None = None) -> Course:
         if any(other.id == lesson.id for other in lessons):
             problems.append(LessonProblem(path, f"{path.name}: id: {lesson.id!r} is already used by another lesson"))
             continue
+        if topics and lesson.topic not in rank:
+            problems.append(LessonProblem(path, f"{path.name}: topic: {lesson.topic!r} is not in {TOPICS_FILE}, "
+                                          f"which has: {', '.join(rank)}"))
+            continue
         lessons.append(lesson)
-    lessons.sort(key=lambda lesson: (lesson.order, lesson.id))
-    return Course(lessons, problems)
+    if not topics:
+        return Course([], problems)
+    lessons.sort(key=lambda lesson: (rank[lesson.topic], lesson.order, lesson.id))
+    return Course(lessons, problems, topics)
 
 
 class LessonFileError(ValueError):
-    pass
+    """A lesson file or the course map that does not load; the message starts with the file's name."""
 
 
 class UnknownLesson(KeyError):

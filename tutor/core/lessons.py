@@ -159,14 +159,14 @@ class Check(Frozen):
 
 
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$")
-_LESSON_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")  # a lesson's or a topic's id
 
 
 class Lesson(Frozen):
     format_version: Literal[1]
     id: str
-    order: int
-    topic: str
+    order: int  # its place within its topic
+    topic: str  # the id of a topic of the course map (topics.py)
     title: Text
     target: str  # "module:function" or "module:Class.method" of minigpt
     story: Story
@@ -179,7 +179,7 @@ class Lesson(Frozen):
     @field_validator("id")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not _LESSON_ID.match(value):
+        if not SLUG.match(value):
             raise ValueError("use lowercase letters, digits and single dashes, e.g. 'inplace-residual'")
         return value
 

@@ -85,6 +85,11 @@ class LearnerSave(BaseModel):
     lessons: dict[str, LessonProgress] = Field(default_factory=dict)
     history: list[RunRecord] = Field(default_factory=list, max_length=MAX_HISTORY)  # oldest first
 
+    def state(self, lesson_id: str) -> LessonState:
+        """The lesson's state; new for a lesson never opened."""
+        progress = self.lessons.get(lesson_id)
+        return progress.state if progress else LessonState.NEW
+
 
 # --- Schema migrations: each turns version N's raw JSON into version N+1's. ---
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -18,6 +18,7 @@ from tutor.core.lessons import Lesson, Text, WrongFix
 from tutor.core.symptoms import mismatches, recognised_wrong_fix
 from tutor.core.results import RunResult, Status
 from tutor.core.runner import RunLimits, run_block
+from tutor.core.topics import TOPICS_FILE, Topic
 from tutor.core.warm import RunnerSession
 
 Runner = Callable[[Lesson, str], RunResult]
@@ -89,10 +90,21 @@ def texts_of(lesson: Lesson) -> Iterator[tuple[str, Text]]:
         yield f"wrong_fixes[{index}].why", wrong.why
 
 
+def topic_texts(topics: list[Topic]) -> Iterator[tuple[str, Text]]:
+    for topic in topics:
+        yield f"{topic.id}.title", topic.title
+        yield f"{topic.id}.teaches", topic.teaches
+
+
 def translation_problems(lesson: Lesson, languages: list[str]) -> list[str]:
     """Missing languages, and translations that disagree with English on structure."""
+    return text_problems(texts_of(lesson), languages)
+
+
+def text_problems(texts: Iterable[tuple[str, Text]], languages: list[str]) -> list[str]:
+    """Each (field, text) checked for every language, and against the English text's structure."""
     problems = []
-    for field, text in texts_of(lesson):
+    for field, text in texts:
         english = invariants(text.root["en"])
         for language in languages:
             if language not in text.root:
@@ -101,6 +113,14 @@ def translation_problems(lesson: Lesson, languages: list[str]) -> list[str]:
             other = invariants(text.root[language])
             problems += [f"{field}: {language!r} differs from 'en' in its {part}" for part in english if english[part] != other[part]]
     return problems
+
+
+def topics_claim(topics: list[Topic]) -> Claim:
+    """The course map's texts, in every language of the catalogue, as `validate` checks a lesson's."""
+    languages = available_languages()
+    problems = text_problems(topic_texts(topics), languages)
+    return Claim(TOPICS_FILE, "translations", not problems,
+                 "; ".join(problems) if problems else f"{len(topics)} topics written in {', '.join(languages)}")
 
 
 def claims_of(lesson: Lesson) -> Iterator[tuple[str, str, Callable[[RunResult], list[str]]]]:

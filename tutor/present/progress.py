@@ -1,12 +1,48 @@
-"""A learner's progress in words: a lesson's state, and the time spent on it."""
+"""A learner's progress in words: a lesson's state, the time spent on it, and their place in the course."""
 
 from __future__ import annotations
 
-from tutor.core.i18n import tr
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from tutor.core.i18n import tr, tr_count
+from tutor.core.place import Place, TopicPlace
 from tutor.core.progress import LessonProgress, LessonState
 
 LESSON_STATE_STYLE = {LessonState.NEW: "dim", LessonState.ATTEMPTED: "yellow", LessonState.SOLVED: "bold green"}
 LESSON_STATE_MARK = {LessonState.NEW: "○", LessonState.ATTEMPTED: "◐", LessonState.SOLVED: "●"}
+NEXT_MARK = "▶"  # the lesson to take next
+NEXT_STYLE = "bold"
+
+
+def state_mark(state: LessonState) -> Text:
+    return Text(LESSON_STATE_MARK[state], style=LESSON_STATE_STYLE[state])
+
+
+def topic_heading(section: TopicPlace, language: str) -> Group:
+    """The topic's title and how much of it is solved ("3/8") on one line, what it teaches under it."""
+    heading = Table.grid(expand=True)
+    heading.add_column(ratio=1)
+    heading.add_column(justify="right", no_wrap=True)
+    complete = section.solved == len(section.lessons)
+    heading.add_row(Text(section.topic.title.get(language), style="bold underline"),
+                    Text(f"{section.solved}/{len(section.lessons)}",
+                         style=LESSON_STATE_STYLE[LessonState.SOLVED] if complete else ""))
+    return Group(heading, Text(section.topic.teaches.get(language), style="italic"))
+
+
+def next_step(place: Place, language: str, with_id: bool = False) -> Text:
+    """The lesson to take next, marked as in a list of lessons (with its id, for a command line),
+    or that every lesson is solved."""
+    if place.next_lesson is None:
+        if not place.total:
+            return Text(tr("course.no_lessons", language))
+        return Text(tr_count("course.all_solved", language, place.total), style=LESSON_STATE_STYLE[LessonState.SOLVED])
+    title = place.next_lesson.title.get(language)
+    words = (tr("course.next_id", language, lesson=place.next_lesson.id, title=title) if with_id
+             else tr("course.next", language, title=title))
+    return Text(f"{NEXT_MARK} {words}", style=NEXT_STYLE)
 
 
 def format_duration(seconds: float) -> str:

@@ -1,4 +1,5 @@
-"""The course: lessons grouped by topic, each with this learner's state, and the overall progress."""
+"""The course map: topics in learning order, each with what it teaches and how much of it is solved,
+and under each its lessons with this learner's state; the lesson to take next is marked."""
 
 from __future__ import annotations
 
@@ -7,14 +8,11 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tutor.core.course import Course
-from tutor.core.i18n import tr
-from tutor.core.progress import LearnerSave, LessonState
-from tutor.present.progress import LESSON_STATE_MARK, progress_summary
+from tutor.core.lessons import Lesson
+from tutor.core.place import Place
+from tutor.core.progress import LearnerSave
+from tutor.present.progress import NEXT_MARK, NEXT_STYLE, progress_summary, state_mark, topic_heading
 from tutor.ui.keys import verb
-
-def solved_count(course: Course, save: LearnerSave) -> int:
-    return sum(1 for lesson in course.lessons if (p := save.lessons.get(lesson.id)) and p.state is LessonState.SOLVED)
 
 
 class LessonList(OptionList):
@@ -22,20 +20,26 @@ class LessonList(OptionList):
 
     BINDINGS = [verb("enter", "select")]
 
-    def show(self, course: Course, save: LearnerSave, language: str, highlight: str | None) -> None:
+    def show(self, place: Place, save: LearnerSave, language: str, highlight: str | None) -> None:
         self.clear_options()
-        for topic, lessons in course.topics().items():
-            self.add_option(Option(Text(tr(f"topic.{topic}", language), style="bold underline"), disabled=True))
-            for lesson in lessons:
-                progress = save.lessons.get(lesson.id)
-                row = Table.grid(expand=True, padding=(0, 1))
-                row.add_column(width=2, no_wrap=True)
-                row.add_column(ratio=1)
-                row.add_column(justify="right", no_wrap=True)
-                row.add_row(LESSON_STATE_MARK[progress.state if progress else LessonState.NEW], lesson.title.get(language),
-                            progress_summary(progress, language))
-                self.add_option(Option(row, id=lesson.id))
-        if highlight is not None and any(lesson.id == highlight for lesson in course.lessons):
+        for section in place.topics:
+            self.add_option(Option(topic_heading(section, language), disabled=True))
+            for lesson in section.lessons:
+                self.add_option(Option(lesson_row(lesson, save, language, place.is_next(lesson)), id=lesson.id))
+        ids = [lesson.id for section in place.topics for lesson in section.lessons]
+        if highlight in ids:
             self.highlighted = self.get_option_index(highlight)
-        elif course.lessons:
-            self.highlighted = self.get_option_index(course.lessons[0].id)
+        elif ids:
+            self.highlighted = self.get_option_index(ids[0])
+
+
+def lesson_row(lesson: Lesson, save: LearnerSave, language: str, is_next: bool) -> Table:
+    row = Table.grid(expand=True, padding=(0, 1))
+    row.add_column(width=1, no_wrap=True)
+    row.add_column(width=1, no_wrap=True)
+    row.add_column(ratio=1)
+    row.add_column(justify="right", no_wrap=True)
+    row.add_row(NEXT_MARK if is_next else "", state_mark(save.state(lesson.id)),
+                Text(lesson.title.get(language), style=NEXT_STYLE if is_next else ""),
+                progress_summary(save.lessons.get(lesson.id), language))
+    return row
