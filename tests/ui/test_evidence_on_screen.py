@@ -136,3 +136,14 @@ async def test_the_compare_pane_gives_the_held_out_losses_of_a_lesson_without_cu
         assert f"control: held-out loss {control:g} after training (this lesson records no loss per step)" in summary
         assert f"yours: held-out loss {mine:g} after training" in summary
         assert "stopped" not in summary
+
+
+@pilot_test
+async def test_an_overflow_names_the_type_the_value_did_not_fit(make_app: AppFactory) -> None:
+    app = make_app(lesson="mask-overflow-half")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        shown = text_of(app.screen.query_one("#result"))
+        assert re.search(rf"{tr('label.dtype', 'en')}\s+Half", shown)
+        assert "value cannot be converted to type c10::Half without overflow" in " ".join(shown.split())
+        assert tr("kind.value_overflow", "en") in " ".join(shown.split())

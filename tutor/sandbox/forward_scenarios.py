@@ -10,7 +10,8 @@ import torch
 
 from minigpt import data, model
 from minigpt.model import GPT, GPTConfig
-from tutor.sandbox.observe import Observation, Phases, Settings, builds_optimizer, held_out_loss, scenario, tiny_model
+from tutor.sandbox.observe import (Observation, Phases, Settings, autocast, builds_optimizer, held_out_loss, scenario,
+                                   tiny_model)
 
 # A change this small is float noise, not a token seeing the future.
 _LEAK_THRESHOLD = 1e-5
@@ -18,10 +19,12 @@ _LEAK_THRESHOLD = 1e-5
 
 @scenario
 def gradients(settings: Settings, phase: Phases) -> Observation:
-    """One forward and backward: every parameter's gradient, and the loss."""
+    """One forward (under the lesson's autocast, if any) and backward: every parameter's
+    gradient, and the loss."""
     gpt, x, y = tiny_model(settings)
     phase("forward")
-    logits, loss = gpt(x, y)
+    with autocast(settings):
+        logits, loss = gpt(x, y)
     phase.backward(loss)
     loss.backward()
     grads = {name: p.grad for name, p in gpt.named_parameters()}

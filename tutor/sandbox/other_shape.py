@@ -17,7 +17,7 @@ from minigpt import train
 from minigpt.model import GPT
 from tutor.core.job import OTHER_SHAPE
 from tutor.sandbox.block import Target
-from tutor.sandbox.observe import Phases, Settings, tiny_model
+from tutor.sandbox.observe import Phases, Settings, autocast, tiny_model
 
 Tensors = dict[str, torch.Tensor | None]
 
@@ -36,8 +36,10 @@ def at_other_shape(target: Target, settings: Settings, phase: Phases) -> Tensors
 
 
 def _backward(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
-    """One forward and backward: every parameter's gradient, the logits and the loss."""
-    logits, loss = gpt(x, y)
+    """One forward (under the lesson's autocast, if any) and backward: every parameter's
+    gradient, the logits and the loss."""
+    with autocast(settings):
+        logits, loss = gpt(x, y)
     loss.backward()
     return {**{name: p.grad for name, p in gpt.named_parameters()}, "logits": logits.detach(), "loss": loss.detach()}
 
