@@ -102,3 +102,92 @@ def test_the_second_shape_runs_under_the_lessons_autocast(course) -> None:
     assert result.status is Status.FAILED
     assert "3 sequences of 5 tokens" in result.message and "raised" in result.message
     assert run(with_settings(lesson, autocast=None), block).status is Status.PASSED
+
+
+# Lesson 22: clipping before `scaler.unscale_`.
+
+@pytest.fixture(scope="module", params=SEEDS, ids=lambda seed: f"seed {seed}")
+def clipped_early(course, request) -> RunResult:
+    """The clip-before-unscale starter at seeds 0 to 4, each run once for the tests below."""
+    lesson = varied(course.get("clip-before-unscale"), request.param, 1)
+    return run(lesson, lesson.code.starter)
+
+
+def test_nothing_raises_and_the_check_still_fails_it(clipped_early) -> None:
+    assert clipped_early.status is Status.FAILED and clipped_early.diagnosis is None
+    assert not any(comparison.matches for comparison in clipped_early.gradients)
+
+
+def test_the_step_applies_exactly_one_over_the_scale(clipped_early) -> None:
+    assert clipped_early.evidence["step_gradient_norm"] == float(f"{1 / 65536:.4g}") == 1.526e-05
+    assert clipped_early.evidence["control_step_gradient_norm"] == 1.0
+
+
+def test_the_held_out_losses_the_story_quotes(clipped_early) -> None:
+    mine, control = clipped_early.evidence["final_loss"], clipped_early.evidence["control_final_loss"]
+    assert abs(mine - math.log(59)) < 0.15  # "where an untrained model starts, about 4.1 (4.0 to 4.2)"
+    assert 2.7 <= control <= 3.3  # "about 3 (2.8 to 3.2)"
+
+
+def test_the_forward_is_the_controls_to_the_bit(clipped_early) -> None:
+    assert clipped_early.evidence["losses"][0] == clipped_early.evidence["control_losses"][0]
+
+
+def test_a_fresh_scaler_starts_at_65536() -> None:
+    assert torch.amp.GradScaler("cpu").get_scale() == 65536.0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_clip_measures_about_200000_on_the_scaled_gradients(seed: int) -> None:
+    """"their norm is about 65536 times the true one (about 200,000)"."""
+    tokenizer, corpus = data.encode_corpus()
+    gpt = model.build_model(GPTConfig.tiny(tokenizer.vocab_size), seed=seed)
+    optimizer = torch.optim.SGD(gpt.parameters(), lr=0.5)
+    scaler = torch.amp.GradScaler("cpu")
+    x, y = data.get_batch(corpus, 4, 8, torch.Generator().manual_seed(seed))
+    with torch.autocast("cpu", dtype=torch.float16):
+        _, loss = gpt(x, y)
+    scaler.scale(loss).backward()
+    scaled = torch.nn.utils.clip_grad_norm_(gpt.parameters(), math.inf).item()
+    scaler.unscale_(optimizer)
+    true = torch.nn.utils.clip_grad_norm_(gpt.parameters(), math.inf).item()
+    assert 150_000 < scaled < 300_000
+    assert scaled / true == pytest.approx(65536, rel=1e-3)
+
+
+def test_scaler_step_unscales_by_itself_unless_unscale_was_called() -> None:
+    """The story's "`scaler.step` does not divide again" and "unscales by itself"."""
+    def one_step(call_unscale: bool) -> torch.Tensor:
+        weight = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+        optimizer = torch.optim.SGD([weight], lr=0.1)
+        scaler = torch.amp.GradScaler("cpu")
+        scaler.scale((weight * torch.tensor([3.0, 4.0])).sum()).backward()
+        if call_unscale:
+            scaler.unscale_(optimizer)
+        scaler.step(optimizer)
+        return weight.detach()
+
+    expected = torch.tensor([1.0 - 0.3, -2.0 - 0.4])
+    assert torch.allclose(one_step(True), expected) and torch.allclose(one_step(False), expected)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_clipping_after_the_step_applies_the_unclipped_norm_of_about_3_to_4(course, seed: int) -> None:
+    lesson = varied(course.get("clip-before-unscale"), seed, 1)
+    result = run(lesson, lesson.wrong_fixes[1].code)
+    assert result.status is Status.FAILED and result.diagnosis is None
+    assert 2.8 <= result.evidence["step_gradient_norm"] <= 4.0
+
+
+def test_the_second_shape_takes_one_mixed_precision_step(course) -> None:
+    """`amp_train_step` has a shape of its own: one step at 3 sequences of 5 tokens, compared."""
+    lesson = course.get("clip-before-unscale")
+    fixed = run(lesson, lesson.code.fix)
+    assert fixed.status is Status.PASSED
+    assert fixed.evidence.get("step_gradient_norm") == 1.0
+    # right at the lesson's own batch size only: the second shape's step sees a different batch
+    block = lesson.code.fix.replace("scaler.unscale_(optimizer)\n",
+                                    "scaler.unscale_(optimizer)\n    max_norm = max_norm if x.size(0) == 4 else 0.5\n")
+    assert block != lesson.code.fix
+    result = run(lesson, block)
+    assert result.status is Status.FAILED and "3 sequences of 5 tokens" in result.message

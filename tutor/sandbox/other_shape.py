@@ -50,6 +50,12 @@ def _train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) 
     return {**{name: p.detach() for name, p in gpt.named_parameters()}, "loss": torch.tensor(float(loss))}
 
 
+def _amp_train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
+    """One mixed-precision step with plain SGD and a fresh GradScaler: the parameters after it, and the loss."""
+    loss = train.amp_train_step(gpt, torch.optim.SGD(gpt.parameters(), lr=0.1), torch.amp.GradScaler("cpu"), x, y)
+    return {**{name: p.detach() for name, p in gpt.named_parameters()}, "loss": torch.tensor(float(loss))}
+
+
 def _generate(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
     """Every sequence of the batch continued to the length the lesson's own run reaches (its
     one-token context and `new_tokens`): the tokens."""
@@ -64,4 +70,5 @@ _PROBES: dict[str, Callable[[GPT, torch.Tensor, torch.Tensor, Settings], Tensors
     "minigpt.data:get_batch": _backward,  # `tiny_model` draws the batch through it
     "minigpt.model:generate": _generate,
     "minigpt.train:train_step": _train_step,
+    "minigpt.train:amp_train_step": _amp_train_step,
 }
