@@ -26,6 +26,28 @@ def train_step(model: GPT, optimizer: torch.optim.Optimizer, x: Tensor, y: Tenso
     return loss.item()
 
 
+# Mixed precision: float16 forward under autocast, the loss scaled so that small gradients
+# survive float16, and the gradients clipped once they are back at their true size.
+def amp_train_step(
+    model: GPT,
+    optimizer: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler,
+    x: Tensor,
+    y: Tensor,
+    max_norm: float = 1.0,
+) -> float:
+    """One mixed-precision step on the batch (x, y); returns the loss before the update."""
+    optimizer.zero_grad(set_to_none=True)
+    with torch.autocast("cpu", dtype=torch.float16):
+        _, loss = model(x, y)
+    scaler.scale(loss).backward()  # gradients multiplied by the scale (65536 at first)
+    scaler.unscale_(optimizer)  # back to their true size, so the clip sees the true norm
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    scaler.step(optimizer)  # skipped if a gradient overflowed to inf or nan
+    scaler.update()
+    return loss.item()
+
+
 def sgd_step(model: nn.Module, lr: float) -> None:
     """Plain gradient descent, written out: what `optimizer.step()` hides."""
     # no_grad: the update itself must not be recorded in the graph

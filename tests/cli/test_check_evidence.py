@@ -69,3 +69,17 @@ def test_compare_gives_the_held_out_losses_where_no_curve_is_recorded(tmp_path: 
     assert re.search(r"control: held-out loss [\d.]+ after training \(this lesson records no loss per step\)", shown)
     assert re.search(r"yours: held-out loss [\d.]+ after training", shown)
     assert "stopped" not in shown and "no loss in this result" not in shown
+
+
+def test_check_shows_the_norm_a_clipped_step_applied_and_the_held_out_loss(tmp_path: Path) -> None:
+    shown = run_cli(tmp_path, "check", "clip-before-unscale")
+    assert cells(shown, tr("evidence.step_gradient_norm", "en")) == ["1.526e-05", "1.0"]
+    mine, control = map(float, cells(shown, tr("evidence.final_loss", "en")))
+    assert mine > 3.9 and control < 3.5
+    assert "no error" in shown  # silent: nothing raised
+
+
+def test_check_names_the_type_an_overflowing_value_did_not_fit(tmp_path: Path) -> None:
+    shown = run_cli(tmp_path, "check", "mask-overflow-half")
+    assert re.search(r"Type\s+Half", shown)
+    assert "value cannot be converted to type c10::Half without overflow" in shown

@@ -65,6 +65,8 @@ FIX_WRITTEN_FOR_ONE_SHAPE = {
     "view-after-transpose": (".view(B, T, C)  # re-assemble", ".view(B, 8, C)  # re-assemble"),
     "scores-without-transpose": (".view(B, T, C)  # re-assemble", ".view(B, 8, C)  # re-assemble"),
     "softmax-wrong-dim": (".view(B, T, C)  # re-assemble", ".view(B, 8, C)  # re-assemble"),
+    "mask-overflow-half": (".view(B, T, C)  # re-assemble", ".view(B, 8, C)  # re-assemble"),
+    "clip-before-unscale": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
     "detach-embeddings": ("torch.arange(T, device=idx.device)", "torch.arange(8, device=idx.device)"),
     "float-token-ids": ("torch.zeros(batch_size, block_size, dtype", "torch.zeros(batch_size, 8, dtype"),
     "step-before-backward": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),

@@ -136,3 +136,27 @@ async def test_the_compare_pane_gives_the_held_out_losses_of_a_lesson_without_cu
         assert f"control: held-out loss {control:g} after training (this lesson records no loss per step)" in summary
         assert f"yours: held-out loss {mine:g} after training" in summary
         assert "stopped" not in summary
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pilot_test
+async def test_the_norm_a_clipped_step_applied_against_the_controls(make_app: AppFactory, language: str) -> None:
+    app = make_app(lesson="clip-before-unscale", lang=language)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        rows = evidence(app, language)
+        assert row(rows, "step_gradient_norm", language) == ("1.526e-05", "1.0")  # 1/65536, and the clip's 1.0
+        mine, control = map(float, row(rows, "final_loss", language))
+        assert mine > 3.9 and control < 3.5  # an untrained model's loss, against one that learned
+        assert tr("label.differ.training", language) in text_of(app.screen.query_one("#result"))
+
+
+@pilot_test
+async def test_an_overflow_names_the_type_the_value_did_not_fit(make_app: AppFactory) -> None:
+    app = make_app(lesson="mask-overflow-half")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        shown = text_of(app.screen.query_one("#result"))
+        assert re.search(rf"{tr('label.dtype', 'en')}\s+Half", shown)
+        assert "value cannot be converted to type c10::Half without overflow" in " ".join(shown.split())
+        assert tr("kind.value_overflow", "en") in " ".join(shown.split())

@@ -199,6 +199,18 @@ CASES: dict[str, tuple[dict[str, object], str]] = {
         expect(K.NONSCALAR_BACKWARD, "RuntimeError"),
         "grad can be implicitly created only for scalar outputs",
     ),
+    "autocast_mask_overflow": (
+        expect(K.VALUE_OVERFLOW, "RuntimeError", dtype="Half"),
+        "value cannot be converted to type c10::Half without overflow",
+    ),
+    "bfloat16_fill_overflow": (
+        expect(K.VALUE_OVERFLOW, "RuntimeError", dtype="BFloat16"),
+        "value cannot be converted to type c10::BFloat16 without overflow",
+    ),
+    "int8_fill_overflow": (
+        expect(K.VALUE_OVERFLOW, "RuntimeError", dtype="int8_t"),
+        "value cannot be converted to type int8_t without overflow",
+    ),
     # `raise ValueError(...) from error`: the torch error it wraps is the diagnosis.
     "chained_from": (
         expect(K.SHAPE_MISMATCH, "RuntimeError", line=line("heads = ")),
@@ -475,3 +487,11 @@ def test_a_dataloader_reraise_keeps_the_main_process_frames_first() -> None:
         "/usr/lib/python3/site-packages/torch/utils/data/_utils/collate.py",
     ]
     assert reading.diagnosis.kind is K.SHAPE_MISMATCH
+
+
+@pytest.mark.parametrize("printed", ["at::Half", "c10::Half", "Half"])
+def test_an_overflow_names_the_type_without_its_namespace(printed: str) -> None:
+    """torch 2.x prints `c10::Half`, older versions `at::Half`: the type is read the same."""
+    pasted = f"{TB}  File \"train.py\", line 3, in <module>\nRuntimeError: value cannot be converted to type {printed} without overflow\n"
+    diagnosis = diagnose(pasted)
+    assert (diagnosis.kind, diagnosis.dtype) == (K.VALUE_OVERFLOW, "Half")

@@ -142,6 +142,13 @@ SNIPPETS: dict[str, str] = {
     "no_grad_fn": "torch.ones(3).sum().backward()",
     "no_grad_fn_detached": "(torch.ones(3, requires_grad=True) * 2).sum().detach().backward()",
     "nonscalar_backward": "(torch.ones(3, requires_grad=True) * 2).backward()",
+    # A mask's -1e9 written into the float16 scores autocast made, and the other types a value can overflow.
+    "autocast_mask_overflow": (
+        "with torch.autocast('cpu', dtype=torch.float16): "
+        "(torch.ones(2, 2) @ torch.ones(2, 2)).masked_fill(torch.ones(2, 2, dtype=torch.bool), -1e9)"
+    ),
+    "bfloat16_fill_overflow": "torch.zeros(2, dtype=torch.bfloat16).fill_(1e39)",
+    "int8_fill_overflow": "torch.zeros(3, dtype=torch.int8).fill_(300)",
     "chained_from": "block()['wrapped_matmul']()",
     "chained_name_error": "block()['typo_while_handling']()",
     "chained_both_torch": "block()['torch_while_handling']()",

@@ -62,6 +62,8 @@ _INDEX_ASSERTION = re.compile(r"[Ii]ndex|idx|n_classes|out of bounds")
 _TENSOR = re.compile(r"\[(?P<type>torch\.[\w.]+|[A-Z]\w*Type) \[(?P<shape>[^\]\n]*)\]\]")
 _OUTPUT_OF = re.compile(r"which is output (?P<index>\d+) of (?P<op>[\w:]+)")
 _VERSIONS = re.compile(r"is at version (?P<found>\d+); expected version (?P<expected>\d+)")
+# `c10::Half` (torch 2.x), `at::Half` or `Half` (older): the type is the last name.
+_OVERFLOW = re.compile(r"value cannot be converted to type (?:\w+::)*(?P<dtype>\w+) without overflow")
 _RESHAPE = re.compile(r"shape '\[(?P<shape>[-\d, ]*)\]' is invalid for input of size \d+")
 _INDICES_TYPE = re.compile(
     r"'indices' to have (?:one of the following scalar types: [^;]*|scalar type \w+); but got (?P<type>torch\.[\w.]+)"
@@ -127,6 +129,7 @@ _FAMILIES: tuple[tuple[DiagnosisKind, re.Pattern[str]], ...] = tuple(
         (DiagnosisKind.NO_GRAD_FN, [r"does not require grad and does not have a grad_fn"]),
         (DiagnosisKind.NONSCALAR_BACKWARD, [r"grad can be implicitly created only for (?:real )?scalar outputs"]),
         (DiagnosisKind.DEVICE_ASSERT, [r"device-side assert triggered"]),
+        (DiagnosisKind.VALUE_OVERFLOW, [_OVERFLOW.pattern]),
     )
 )
 
@@ -476,6 +479,8 @@ def _fields(exc: _Exc, text: str) -> Diagnosis:
         found["shape"] = _ints(reshape["shape"])
     elif kind is DiagnosisKind.DTYPE_MISMATCH and (indices := _INDICES_TYPE.search(message)):
         found["tensor_type"] = indices["type"]
+    elif kind is DiagnosisKind.VALUE_OVERFLOW and (overflow := _OVERFLOW.search(message)):
+        found["dtype"] = overflow["dtype"]
     return Diagnosis.model_validate(found)
 
 

@@ -76,6 +76,7 @@ class ExpectedDiagnosis(Frozen):
     kind: DiagnosisKind
     exception: str | None = None
     tensor_type: str | None = None
+    dtype: str | None = None
     shape: list[int] | None = None
     op: str | None = None
     output_index: int | None = None

@@ -48,6 +48,7 @@ class DiagnosisKind(str, Enum):
     NO_GRAD_FN = "no_grad_fn"
     NONSCALAR_BACKWARD = "nonscalar_backward"
     DEVICE_ASSERT = "device_assert"  # a GPU kernel's assertion, with no line saying which
+    VALUE_OVERFLOW = "value_overflow"  # a number past the range of a tensor's type (a mask's -1e9 in float16)
     UNKNOWN = "unknown"
 
 
@@ -59,6 +60,7 @@ class Diagnosis(BaseModel):
     kind: DiagnosisKind = DiagnosisKind.UNKNOWN
     exception: str | None = None  # e.g. "RuntimeError"
     tensor_type: str | None = None  # e.g. "torch.FloatTensor"
+    dtype: str | None = None  # the scalar type a value did not fit, without its namespace: "Half"
     shape: list[int] | None = None  # [] for a 0-d tensor
     op: str | None = None  # e.g. "Add" (no Backward0 suffix)
     printed_op: str | None = None  # the node as torch printed it, e.g. "TBackward0"

@@ -58,6 +58,7 @@ def diagnosis_card(diagnosis: Diagnosis, language: str, verdict: str = "") -> Re
     row("kind", None if kind in verdict else kind)
     row("exception", diagnosis.exception)
     row("tensor_type", diagnosis.tensor_type)
+    row("dtype", diagnosis.dtype)
     row("shape", None if diagnosis.shape is None else f"[{', '.join(map(str, diagnosis.shape))}]")
     row("op", diagnosis.op)
     row("printed_op", None if diagnosis.printed_op == diagnosis.op else diagnosis.printed_op)

@@ -12,7 +12,8 @@ import torch
 
 from minigpt import data, model
 from minigpt.model import GPT, GPTConfig
-from tutor.sandbox.observe import Observation, Phases, Settings, builds_optimizer, held_out_loss, scenario, tiny_model
+from tutor.sandbox.observe import (Observation, Phases, Settings, autocast, builds_optimizer, held_out_loss, scenario,
+                                   tiny_model)
 
 # A change this small is float noise, not a token seeing the future.
 _LEAK_THRESHOLD = 1e-5
@@ -23,17 +24,20 @@ Tensors = dict[str, torch.Tensor | None]
 
 @scenario
 def gradients(settings: Settings, phase: Phases) -> Observation:
-    """One forward and backward: every parameter's gradient, and the loss."""
+    """One forward (under the lesson's autocast, if any) and backward: every parameter's
+    gradient, and the loss."""
     gpt, x, y = tiny_model(settings)
     phase("forward")
-    grads, outputs = one_backward(gpt, x, y, before_backward=phase.backward)
+    grads, outputs = one_backward(gpt, x, y, settings, before_backward=phase.backward)
     return Observation("gradients", grads, outputs, {"loss": outputs["loss"].item()})
 
 
-def one_backward(gpt: GPT, x: torch.Tensor, y: torch.Tensor,
+def one_backward(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings,
                  before_backward: Callable[[torch.Tensor], None] = lambda loss: None) -> tuple[Tensors, Tensors]:
-    """One forward and backward: every parameter's gradient, then the logits and the loss."""
-    logits, loss = gpt(x, y)
+    """One forward (under the lesson's autocast, if any) and backward: every parameter's
+    gradient, then the logits and the loss."""
+    with autocast(settings):
+        logits, loss = gpt(x, y)
     before_backward(loss)
     loss.backward()
     return {name: p.grad for name, p in gpt.named_parameters()}, {"loss": loss.detach(), "logits": logits.detach()}

@@ -8,6 +8,7 @@ so a target the learner replaced is the one that runs.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from collections.abc import Callable
@@ -86,6 +87,16 @@ def preload_optimizers() -> None:
     """What the first torch.optim optimizer imports (torch._dynamo, about 800 modules and
     80 MB): only in sessions whose lessons train, so the others stay small."""
     import torch._dynamo  # noqa: F401
+
+
+# A lesson's `autocast` setting: the forward runs under CPU autocast in that type.
+_AUTOCAST = {"float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def autocast(settings: Settings) -> contextlib.AbstractContextManager[object]:
+    """CPU autocast in the lesson's `autocast` type, or nothing for a lesson without one."""
+    name = settings.get("autocast")
+    return contextlib.nullcontext() if name is None else torch.autocast("cpu", dtype=_AUTOCAST[name])
 
 
 def tiny_model(settings: Settings) -> tuple[GPT, torch.Tensor, torch.Tensor]:

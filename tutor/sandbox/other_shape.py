@@ -35,14 +35,21 @@ def at_other_shape(target: Target, settings: Settings, phase: Phases) -> Tensors
 
 
 def _backward(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
-    """One forward and backward: every parameter's gradient, the logits and the loss."""
-    grads, outputs = one_backward(gpt, x, y)
+    """One forward (under the lesson's autocast, if any) and backward: every parameter's
+    gradient, the logits and the loss."""
+    grads, outputs = one_backward(gpt, x, y, settings)
     return {**grads, **outputs}
 
 
 def _train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
     """One step with plain SGD, whose update adds no noise of its own: the parameters after it, and the loss."""
     loss = train.train_step(gpt, torch.optim.SGD(gpt.parameters(), lr=0.1), x, y)
+    return {**{name: p.detach() for name, p in gpt.named_parameters()}, "loss": torch.tensor(float(loss))}
+
+
+def _amp_train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
+    """One mixed-precision step with plain SGD and a fresh GradScaler: the parameters after it, and the loss."""
+    loss = train.amp_train_step(gpt, torch.optim.SGD(gpt.parameters(), lr=0.1), torch.amp.GradScaler("cpu"), x, y)
     return {**{name: p.detach() for name, p in gpt.named_parameters()}, "loss": torch.tensor(float(loss))}
 
 
@@ -60,4 +67,5 @@ _PROBES: dict[str, Callable[[GPT, torch.Tensor, torch.Tensor, Settings], Tensors
     "minigpt.data:get_batch": _backward,  # `tiny_model` draws the batch through it
     "minigpt.model:generate": _generate,
     "minigpt.train:train_step": _train_step,
+    "minigpt.train:amp_train_step": _amp_train_step,
 }

@@ -217,3 +217,29 @@ def accumulation(settings: Settings, phase: Phases) -> Observation:
         phase.steps_done(step + 1, steps)
     diverged = not losses[-1] <= DIVERGED_LOSS  # nan compares False: it counts as diverged
     return trained(gpt, before, losses, settings, gradient_ratio=ratio, diverged=diverged)
+
+
+@scenario
+@builds_optimizer
+def amp_training(settings: Settings, phase: Phases) -> Observation:
+    """`train.amp_train_step` once per batch, with the lesson's optimizer and a fresh
+    GradScaler. Evidence: the norm of the gradients the optimizer was given at its first
+    step (`step_gradient_norm`), which the step's clipping holds to at most 1.0."""
+    gpt, next_batch = fresh_model(settings)
+    optimizer = optimizer_for(gpt, settings)
+    scaler = torch.amp.GradScaler("cpu")
+    before = snapshot(gpt)
+    phase("train")
+    steps = settings.get("steps", 40)
+    with OptimizerLog(gpt, steps, phase) as log:
+        losses = [train.amp_train_step(gpt, optimizer, scaler, *next_batch()) for _ in range(steps)]
+    first = [grads[0] for grads in log.gradients.values() if grads and grads[0] is not None]
+    # no fact at all when no step was given a gradient: there is no norm to tell
+    norm = {"step_gradient_norm": _significant(torch.linalg.vector_norm(torch.cat([g.flatten() for g in first])).item())
+            } if first else {}
+    return log.observation(trained(gpt, before, losses, settings, **norm))
+
+
+def _significant(value: float) -> float | None:
+    """A measured size fit for evidence: 4 significant digits, or None if it was inf or nan."""
+    return float(f"{value:.4g}") if math.isfinite(value) else None
