@@ -1,16 +1,21 @@
-"""The model's nanoGPT options: dropout, weight tying, the optimizer's groups."""
+"""The model's nanoGPT options: dropout, weight tying, the optimizer's groups, checkpoints."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import pickle
+from pathlib import Path
 
 import pytest
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from minigpt.checkpoint import load_checkpoint, save_checkpoint
+from minigpt.data import encode_corpus, get_batch
 from minigpt.model import GPT, MLP, CausalSelfAttention, GPTConfig, build_model, sequence_loss
+from minigpt.train import train_step
 
 VOCAB = 40
 
@@ -225,3 +230,95 @@ def test_configure_optimizers_holds_a_tied_weight_once_and_skips_frozen_ones() -
     decay, no_decay = names_by_group(model, model.configure_optimizers(0.1, 1e-3, (0.9, 0.95)))
     assert "tok_emb.weight" in decay and "pos_emb.weight" not in decay | no_decay
     assert len(decay) + len(no_decay) == 15
+
+
+def trained(
+    model: GPT, optimizer: torch.optim.Optimizer, batches: list[tuple[Tensor, Tensor]]
+) -> dict[str, Tensor]:
+    for x, y in batches:
+        train_step(model, optimizer, x, y)
+    return {name: p.detach().clone() for name, p in model.named_parameters()}
+
+
+def adamw(model: GPT) -> torch.optim.AdamW:
+    return model.configure_optimizers(weight_decay=0.1, learning_rate=1e-2, betas=(0.9, 0.99))
+
+
+@pytest.fixture(scope="module")
+def batches() -> list[tuple[Tensor, Tensor]]:
+    _, data = encode_corpus()
+    generator = torch.Generator().manual_seed(0)
+    return [get_batch(data, 4, 8, generator) for _ in range(6)]
+
+
+def corpus_config() -> GPTConfig:
+    return GPTConfig.tiny(encode_corpus()[0].vocab_size)
+
+
+def test_round_trip_restores_parameters_and_adamw_state_exactly(tmp_path: Path, batches: list[tuple[Tensor, Tensor]]) -> None:
+    model = build_model(corpus_config(), seed=0)
+    optimizer = adamw(model)
+    trained(model, optimizer, batches[:2])
+    save_checkpoint(tmp_path / "ckpt.pt", model, optimizer, step=2)
+
+    saved = torch.load(tmp_path / "ckpt.pt", weights_only=True)
+    assert saved["config"] == dataclasses.asdict(model.config)
+    restored = build_model(GPTConfig(**saved["config"]), seed=1)  # other weights, then overwritten
+    restored_optimizer = adamw(restored)
+    assert load_checkpoint(tmp_path / "ckpt.pt", restored, restored_optimizer) == 2
+
+    for (name, p), q in zip(model.named_parameters(), restored.parameters(), strict=True):
+        assert torch.equal(p, q), name
+    state, restored_state = optimizer.state_dict()["state"], restored_optimizer.state_dict()["state"]
+    assert state.keys() == restored_state.keys() and len(state) == 17
+    for index, values in state.items():
+        for key in ("step", "exp_avg", "exp_avg_sq"):
+            assert torch.equal(values[key], restored_state[index][key]), (index, key)
+
+
+def test_resumed_training_continues_exactly_like_uninterrupted_training(tmp_path: Path, batches: list[tuple[Tensor, Tensor]]) -> None:
+    n = 3
+    straight = build_model(corpus_config(), seed=0)
+    expected = trained(straight, adamw(straight), batches)
+
+    first = build_model(corpus_config(), seed=0)
+    first_optimizer = adamw(first)
+    trained(first, first_optimizer, batches[:n])
+    save_checkpoint(tmp_path / "ckpt.pt", first, first_optimizer, step=n)
+
+    resumed = build_model(corpus_config(), seed=1)
+    resumed_optimizer = adamw(resumed)
+    step = load_checkpoint(tmp_path / "ckpt.pt", resumed, resumed_optimizer)
+    got = trained(resumed, resumed_optimizer, batches[step:])
+    for name, value in expected.items():
+        assert torch.equal(got[name], value), name
+
+    # without the optimizer's state, AdamW starts its averages again: the run goes elsewhere
+    forgetful = build_model(corpus_config(), seed=1)
+    forgetful_optimizer = adamw(forgetful)
+    load_checkpoint(tmp_path / "ckpt.pt", forgetful)
+    other = trained(forgetful, forgetful_optimizer, batches[step:])
+    assert not torch.equal(other["lm_head.weight"], expected["lm_head.weight"])
+
+
+def test_loading_into_a_model_of_another_config_raises_torchs_error(tmp_path: Path) -> None:
+    model = build_model(config(), seed=0)
+    save_checkpoint(tmp_path / "ckpt.pt", model, adamw(model), step=0)
+
+    wider = build_model(config(n_embd=32), seed=0)
+    with pytest.raises(RuntimeError, match=r"size mismatch for tok_emb\.weight: copying a param with shape "
+                                           r"torch\.Size\(\[40, 64\]\) from checkpoint, the shape in current "
+                                           r"model is torch\.Size\(\[40, 32\]\)"):
+        load_checkpoint(tmp_path / "ckpt.pt", wider)
+
+    deeper = build_model(config(n_layer=2), seed=0)
+    with pytest.raises(RuntimeError, match=r'Missing key\(s\) in state_dict: "blocks\.1\.ln1\.weight"'):
+        load_checkpoint(tmp_path / "ckpt.pt", deeper)
+
+
+def test_loading_refuses_anything_but_weights(tmp_path: Path) -> None:
+    model = build_model(config(), seed=0)
+    # what a checkpoint would hold if it pickled the config object itself
+    torch.save({"model": model.state_dict(), "config": model.config, "step": 0}, tmp_path / "ckpt.pt")
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        load_checkpoint(tmp_path / "ckpt.pt", build_model(config(), seed=0))
