@@ -1,12 +1,17 @@
 """A minimal character-level GPT, in the spirit of nanoGPT.
 
 Every line of the attention and the residual block is written out by hand,
-because the lessons break them one at a time. Two choices differ from
-nanoGPT on purpose:
+because the lessons break them one at a time. As in nanoGPT, dropout and
+weight tying are options of the config; both are off by default, on purpose:
 
-- no weight tying between `tok_emb` and `lm_head`, so that cutting the graph
-  visibly leaves the embeddings without a gradient;
-- no dropout, so that the embedding sum stays the output of an `Add` node.
+- `dropout = 0.0`: a model this small, trained for a hundred steps, underfits
+  rather than overfits, so dropout would only slow it down; at p = 0 torch's
+  dropout returns its input itself, so the forward pass draws nothing random (a
+  learner's run and the control's differ only where their code does) and the
+  embedding sum reaches the first block as the output of an `Add` node;
+- `tie_weights = False`: `lm_head` keeps its own weight, so that cutting the
+  graph visibly leaves the embeddings without a gradient (tied, `tok_emb.weight`
+  would still get one through the output layer).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ class GPTConfig:
     n_head: int = 4
     n_embd: int = 64
     bias: bool = True
+    dropout: float = 0.0  # probability of zeroing an activation while training
+    tie_weights: bool = False  # lm_head uses tok_emb's weight
 
     @classmethod
     def tiny(cls, vocab_size: int) -> GPTConfig:
@@ -42,6 +49,9 @@ class CausalSelfAttention(nn.Module):
         # key, query, value projections for all heads, in one matrix
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
         self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        # dropout on the attention weights, and on what the branch adds to the residual stream
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
         self.n_head = config.n_head
         self.n_embd = config.n_embd
         # causal mask: position t may only look at positions <= t
@@ -60,9 +70,10 @@ class CausalSelfAttention(nn.Module):
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))  # (B, nh, T, T)
         att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))
         att = F.softmax(att, dim=-1)
+        att = self.attn_dropout(att)  # in training, each position ignores a random few of the others
         y = att @ v  # (B, nh, T, hs)
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # re-assemble heads
-        return self.c_proj(y)
+        return self.resid_dropout(self.c_proj(y))
 
 
 class MLP(nn.Module):
@@ -70,9 +81,10 @@ class MLP(nn.Module):
         super().__init__()
         self.fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
         self.proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
+        self.dropout = nn.Dropout(config.dropout)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.proj(F.gelu(self.fc(x)))
+        return self.dropout(self.proj(F.gelu(self.fc(x))))
 
 
 class Block(nn.Module):
@@ -103,10 +115,14 @@ class GPT(nn.Module):
         self.config = config
         self.tok_emb = nn.Embedding(config.vocab_size, config.n_embd)
         self.pos_emb = nn.Embedding(config.block_size, config.n_embd)
+        self.drop = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList([Block(config) for _ in range(config.n_layer)])
         self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
-        # untied from tok_emb on purpose (see the module docstring)
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        if config.tie_weights:
+            # one Parameter in both places: a token's score is its embedding's dot product
+            # with the final hidden state, and both uses add to its gradient
+            self.lm_head.weight = self.tok_emb.weight
         self.apply(self._init_weights)
 
     def _init_weights(self, module: nn.Module) -> None:
@@ -123,12 +139,28 @@ class GPT(nn.Module):
         # "IndexError: index out of range in self", which a lesson teaches.
         B, T = idx.size()
         pos = torch.arange(T, device=idx.device)  # (T,)
-        h = self.tok_emb(idx) + self.pos_emb(pos)  # (B, T, C)
+        h = self.drop(self.tok_emb(idx) + self.pos_emb(pos))  # (B, T, C)
         for block in self.blocks:
             h = block(h)  # (B, T, C)
         logits = self.lm_head(self.ln_f(h))  # (B, T, vocab)
         loss = None if targets is None else sequence_loss(logits, targets)
         return logits, loss
+
+    def configure_optimizers(
+        self, weight_decay: float, learning_rate: float, betas: tuple[float, float]
+    ) -> torch.optim.AdamW:
+        """AdamW with weight decay on the matrices only, as nanoGPT configures it."""
+        params = [p for p in self.parameters() if p.requires_grad]  # a frozen one has nothing to learn
+        # Decay pulls weights towards 0. That regularises the matrices that mix features; a
+        # bias or a LayerNorm weight (1-D) only shifts or scales one feature, and pulling a
+        # LayerNorm weight to 0 would silence its feature. The embeddings are 2-D, so they
+        # are decayed too: nanoGPT's rule is the tensor's dimension, not the layer's kind
+        # (minGPT, before it, kept embeddings out of decay).
+        groups = [
+            {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
+            {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+        ]
+        return torch.optim.AdamW(groups, lr=learning_rate, betas=betas)
 
     @torch.no_grad()
     def generate(

@@ -93,7 +93,7 @@ def test_init_follows_nanogpt() -> None:
     assert torch.count_nonzero(model.blocks[0].attn.c_attn.bias) == 0
     assert abs(model.tok_emb.weight.std().item() - 0.02) < 0.002
     assert abs(model.blocks[0].mlp.fc.weight.std().item() - 0.02) < 0.002
-    # no weight tying: the output layer is its own parameter
+    # untied by default: the output layer is its own parameter
     assert model.lm_head.weight.data_ptr() != model.tok_emb.weight.data_ptr()
 
 
