@@ -136,3 +136,14 @@ async def test_the_compare_pane_gives_the_held_out_losses_of_a_lesson_without_cu
         assert f"control: held-out loss {control:g} after training (this lesson records no loss per step)" in summary
         assert f"yours: held-out loss {mine:g} after training" in summary
         assert "stopped" not in summary
+
+
+@pilot_test
+async def test_a_loss_too_good_to_be_true_with_no_leak_in_the_attention(make_app: AppFactory) -> None:
+    app = make_app(lesson="targets-not-shifted")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        rows = evidence(app)
+        mine, control = map(float, row(rows, "final_loss"))
+        assert mine == 0.0 and 2.08 <= control <= 2.11  # the story's "`0.0`" against the floor
+        assert row(rows, "causal_leak") == ("no", "no")
