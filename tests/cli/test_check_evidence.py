@@ -43,6 +43,13 @@ def test_check_shows_the_leak_probe_and_the_held_out_loss_under_what_they_compar
     assert "Gradients that do not match the control" in shown  # this lesson compares one step's gradients
 
 
+def test_check_shows_a_held_out_loss_of_zero_and_no_leak_for_unshifted_targets(tmp_path: Path) -> None:
+    shown = run_cli(tmp_path, "check", "targets-not-shifted", lang="es")
+    assert cells(shown, tr("evidence.causal_leak", "es")) == ["no", "no"]
+    mine, control = map(float, cells(shown, tr("evidence.final_loss", "es")))
+    assert mine == 0.0 and 2.08 <= control <= 2.11
+
+
 def test_check_shows_the_frozen_parameters_and_the_held_out_loss(tmp_path: Path) -> None:
     shown = run_cli(tmp_path, "check", "detach-embeddings")
     assert cells(shown, tr("evidence.moved", "en")) == ["15", "17"]

@@ -71,6 +71,7 @@ FIX_WRITTEN_FOR_ONE_SHAPE = {
     "float-token-ids": ("torch.zeros(batch_size, block_size, dtype", "torch.zeros(batch_size, 8, dtype"),
     "step-before-backward": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
     "forgotten-zero-grad": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
+    "targets-not-shifted": ("len(data) - block_size", "len(data) - 8"),
 }
 # Targets without a shape of their own: `sgd_step` walks the parameters, `train` takes its
 # batches from its caller.

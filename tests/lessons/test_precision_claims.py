@@ -39,7 +39,7 @@ def scores(autocast: torch.dtype | None) -> torch.Tensor:
         return q @ k.transpose(-2, -1)
 
 
-# Lesson 21: a mask's -1e9 under float16 autocast.
+# Lesson 19: a mask's -1e9 under float16 autocast.
 
 def test_float16_autocast_makes_the_scores_float16_though_the_parameters_are_float32() -> None:
     assert scores(torch.float16).dtype == torch.float16
@@ -104,7 +104,7 @@ def test_the_second_shape_runs_under_the_lessons_autocast(course) -> None:
     assert run(with_settings(lesson, autocast=None), block).status is Status.PASSED
 
 
-# Lesson 22: clipping before `scaler.unscale_`.
+# Lesson 20: clipping before `scaler.unscale_`.
 
 @pytest.fixture(scope="module", params=SEEDS, ids=lambda seed: f"seed {seed}")
 def clipped_early(course, request) -> RunResult:

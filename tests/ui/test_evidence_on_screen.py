@@ -160,3 +160,14 @@ async def test_an_overflow_names_the_type_the_value_did_not_fit(make_app: AppFac
         assert re.search(rf"{tr('label.dtype', 'en')}\s+Half", shown)
         assert "value cannot be converted to type c10::Half without overflow" in " ".join(shown.split())
         assert tr("kind.value_overflow", "en") in " ".join(shown.split())
+
+
+@pilot_test
+async def test_a_loss_too_good_to_be_true_with_no_leak_in_the_attention(make_app: AppFactory) -> None:
+    app = make_app(lesson="targets-not-shifted")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        rows = evidence(app)
+        mine, control = map(float, row(rows, "final_loss"))
+        assert mine == 0.0 and 2.08 <= control <= 2.11  # the story's "`0.0`" against the floor
+        assert row(rows, "causal_leak") == ("no", "no")
