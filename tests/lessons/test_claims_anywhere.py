@@ -52,7 +52,7 @@ def test_validate_passes_at_every_seed_and_thread_count_on_the_portable_kernels(
     scaled = [c for c in report["claims"] if c["subject"] in SCALE_RTOL]
     assert scaled
     worst_correct = max(c["largest_share"] for c in scaled if c["name"] == "fix" or c["name"].startswith("also_correct"))
-    assert worst_correct <= 1e-3 <= min(SCALE_RTOL.values()) / 10
+    assert worst_correct <= 2e-3 <= min(SCALE_RTOL.values()) / 5
     silent_starters = [c["largest_share"] for c in scaled if c["name"] == "starter" and c["largest_share"] is not None]
     assert silent_starters and min(silent_starters) >= 0.1, silent_starters
     runs = {(c["seed"], c["threads"]) for c in report["claims"] if c["name"] == "fix"}
