@@ -20,7 +20,8 @@ from minigpt import data, model, train
 from minigpt.model import GPTConfig
 
 ESTIMATE = "estimate-in-train-mode"
-SWEPT = [ESTIMATE]
+LEFT_IN_EVAL = "left-in-eval-mode"
+SWEPT = [ESTIMATE, LEFT_IN_EVAL]
 pytestmark = pytest.mark.timeout(900)  # the sweep's two subprocesses, on a shared machine
 
 # Every starter at seeds 0 to 4 with 1 and 2 threads: status, whether a diagnosis was made,
@@ -124,3 +125,16 @@ def test_without_dropout_both_modes_compute_the_same() -> None:
         gpt(x, y)[1].backward()
         grads.append(gpt.lm_head.weight.grad.clone())
     assert estimates[0] == estimates[1] and torch.equal(*grads)
+
+
+# Lesson 22: training left in eval mode.
+
+def test_no_step_trains_in_train_mode_and_every_first_gradient_differs(starters) -> None:
+    for run in starters[LEFT_IN_EVAL]:
+        evidence = run["evidence"]
+        assert (evidence["train_mode_steps"], evidence["control_train_mode_steps"]) == (0, 40)
+        assert run["differ"] == run["compared"] == 17  # "every one differs"
+        for loss in (evidence["final_loss"], evidence["control_final_loss"]):
+            assert 2.97 <= loss <= 3.25  # "about 3.1 (2.98 to 3.24)", the control on either side
+    differences = [run["evidence"]["final_loss"] - run["evidence"]["control_final_loss"] for run in starters[LEFT_IN_EVAL]]
+    assert min(differences) < 0 < max(differences)
