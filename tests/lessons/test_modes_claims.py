@@ -15,13 +15,17 @@ from typing import Any
 
 import pytest
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
 from minigpt import data, model, train
 from minigpt.model import GPTConfig
+from tutor.core.course import Course
 
 ESTIMATE = "estimate-in-train-mode"
 LEFT_IN_EVAL = "left-in-eval-mode"
-SWEPT = [ESTIMATE, LEFT_IN_EVAL]
+FUNCTIONAL = "functional-dropout-always-on"
+SWEPT = [ESTIMATE, LEFT_IN_EVAL, FUNCTIONAL]
 pytestmark = pytest.mark.timeout(900)  # the sweep's two subprocesses, on a shared machine
 
 # Every starter at seeds 0 to 4 with 1 and 2 threads: status, whether a diagnosis was made,
@@ -138,3 +142,40 @@ def test_no_step_trains_in_train_mode_and_every_first_gradient_differs(starters)
             assert 2.97 <= loss <= 3.25  # "about 3.1 (2.98 to 3.24)", the control on either side
     differences = [run["evidence"]["final_loss"] - run["evidence"]["control_final_loss"] for run in starters[LEFT_IN_EVAL]]
     assert min(differences) < 0 < max(differences)
+
+
+# Lesson 23: functional dropout always on.
+
+def test_training_is_the_controls_and_eval_mode_forwards_differ(starters) -> None:
+    for run in starters[FUNCTIONAL]:
+        assert run["differ"] == 0 and "eval_logits" in run["message"]  # "the gradients ... every one"
+        assert 0.23 <= run["evidence"]["eval_repeat_gap"] <= 0.30  # "0.24 to 0.29"
+        assert run["evidence"]["control_eval_repeat_gap"] == 0.0
+
+
+def test_functional_dropout_drops_by_default_and_rescales_what_it_keeps() -> None:
+    h = torch.ones(1000)
+    dropped = F.dropout(h, 0.2)  # training=True unless told
+    assert set(dropped.unique().tolist()) == {0.0, 1.25}  # zeroed, or scaled by 1 / (1 - p)
+    assert torch.equal(F.dropout(h, 0.2, training=False), h)
+    assert torch.equal(F.dropout(h, 0.0), h)  # "a rate of 0 ... returns its input"
+
+
+def test_a_dropout_module_built_in_forward_is_in_train_mode() -> None:
+    assert nn.Dropout(0.2).training
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_functional_starter_makes_sampling_unreproducible(course: Course, seed: int,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lesson 23's "a sample from `generate` has become random", with the starter in place."""
+    namespace = dict(vars(model))
+    exec(course.get(FUNCTIONAL).code.starter, namespace)
+    monkeypatch.setattr(model.MLP, "forward", namespace["forward"])
+    gpt = tiny(0.2, seed).eval()
+    context = batch(seed)[0][:, :1]
+    samples = [gpt.generate(context, 20, torch.Generator().manual_seed(seed)) for _ in range(2)]
+    assert not torch.equal(*samples)
+    monkeypatch.undo()
+    samples = [gpt.generate(context, 20, torch.Generator().manual_seed(seed)) for _ in range(2)]
+    assert torch.equal(*samples)

@@ -72,6 +72,7 @@ FIX_WRITTEN_FOR_ONE_SHAPE = {
     "step-before-backward": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
     "forgotten-zero-grad": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
     "targets-not-shifted": ("len(data) - block_size", "len(data) - 8"),
+    "functional-dropout-always-on": ("h = self.proj(F.gelu(self.fc(x)))", "h = self.proj(F.gelu(self.fc(x))).view(-1, 8, x.size(-1))"),
 }
 # Targets without a shape of their own: `sgd_step` walks the parameters, `train` takes its
 # batches from its caller, and so do `train_with_validation` and `estimate_loss` (whose
