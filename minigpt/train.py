@@ -57,6 +57,23 @@ def sgd_step(model: nn.Module, lr: float) -> None:
                 p -= lr * p.grad
 
 
+@torch.no_grad()
+def estimate_loss(
+    model: GPT, data: Tensor, batches: int, batch_size: int, generator: torch.Generator
+) -> float:
+    """The mean loss over `batches` random batches of `data`, in eval mode (dropout off); the
+    model is left in the mode it was in."""
+    was_training = model.training
+    model.eval()  # no_grad only stops recording the graph: dropout still drops in train mode
+    losses = []
+    for _ in range(batches):
+        x, y = get_batch(data, batch_size, model.config.block_size, generator)
+        _, loss = model(x, y)
+        losses.append(loss.item())
+    model.train(was_training)
+    return sum(losses) / len(losses)
+
+
 def train(
     model: GPT,
     data: Tensor,
@@ -74,6 +91,34 @@ def train(
         x, y = get_batch(data, batch_size, model.config.block_size, generator)
         losses.append(train_step(model, optimizer, x, y))
     return losses
+
+
+def train_with_validation(
+    model: GPT,
+    data: Tensor,
+    val_data: Tensor,
+    steps: int,
+    eval_every: int = 10,
+    batch_size: int = 4,
+    lr: float = 1e-2,
+    seed: int = 0,
+) -> tuple[list[float], list[float]]:
+    """`train`, with the loss of one held-out batch before every `eval_every`-th step; returns
+    the training losses and those held-out losses."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    val_generator = torch.Generator().manual_seed(seed + 1)
+    losses, val_losses = [], []
+    for step in range(steps):
+        if step % eval_every == 0:
+            model.eval()  # dropout off for the look at held-out data
+            with torch.no_grad():
+                _, val_loss = model(*get_batch(val_data, batch_size, model.config.block_size, val_generator))
+            val_losses.append(val_loss.item())
+            model.train()  # and back on for training
+        x, y = get_batch(data, batch_size, model.config.block_size, generator)
+        losses.append(train_step(model, optimizer, x, y))
+    return losses, val_losses
 
 
 def main() -> None:

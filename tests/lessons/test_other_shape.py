@@ -72,10 +72,13 @@ FIX_WRITTEN_FOR_ONE_SHAPE = {
     "step-before-backward": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
     "forgotten-zero-grad": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
     "targets-not-shifted": ("len(data) - block_size", "len(data) - 8"),
+    "functional-dropout-always-on": ("h = self.proj(F.gelu(self.fc(x)))", "h = self.proj(F.gelu(self.fc(x))).view(-1, 8, x.size(-1))"),
 }
 # Targets without a shape of their own: `sgd_step` walks the parameters, `train` takes its
-# batches from its caller.
-SHAPELESS = {"minigpt.train:sgd_step", "minigpt.train:train"}
+# batches from its caller, and so do `train_with_validation` and `estimate_loss` (whose
+# windows are the model's block size).
+SHAPELESS = {"minigpt.train:sgd_step", "minigpt.train:train", "minigpt.train:train_with_validation",
+             "minigpt.train:estimate_loss"}
 # The same lessons' blocks written for any shape: they pass.
 FOR_ANY_SHAPE = {
     "missing-causal-mask": ATTENTION_HEAD + '    att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))' + ATTENTION_TAIL,

@@ -60,6 +60,23 @@ def test_the_evidence_rows_follow_the_story_and_set_each_run_against_the_control
     assert "Parameters that never moved (frozen), this run: a.weight, a.bias" in table
 
 
+def test_the_mode_lessons_facts_are_labelled_in_both_languages_in_their_stories_order() -> None:
+    evidence = {"eval_repeat_gap": 0.25, "mode_restored": True, "repeat_gap": 0.0009, "eval_loss": 3.2487,
+                "val_losses": [4.06, 2.93], "train_mode_steps": 0, "control_train_mode_steps": 40,
+                "control_repeat_gap": 0.0, "control_mode_restored": True}
+    rows = evidence_rows(evidence, "en")
+    assert rows == [("Estimated loss of the trained weights (eval_loss)", "3.249", ""),
+                    ("Gap between two estimates of the same weights (repeat_gap)", "0.0009", "0.0"),
+                    ("Each call left the mode it found (mode_restored)", "yes", "yes"),
+                    ("Training steps taken in train mode (train_mode_steps)", "0", "40"),
+                    ("Held-out losses the loop returned (val_losses)", "4.06, 2.93", ""),
+                    ("Largest gap between two eval-mode forwards (eval_repeat_gap)", "0.25", "")]
+    spanish = evidence_rows(evidence, "es")
+    assert [label for label, _, _ in spanish] == [tr(f"evidence.{key}", "es") for key in (
+        "eval_loss", "repeat_gap", "mode_restored", "train_mode_steps", "val_losses", "eval_repeat_gap")]
+    assert spanish[2][1] == tr("evidence.yes", "es")
+
+
 def test_a_run_that_blew_up_shows_inf_or_nan_and_the_step_it_happened() -> None:
     evidence = {"losses": [4.04, 9.1, None, None], "final_loss": None, "gradient_ratio": None, "diverged": True,
                 "control_losses": [4.04, 3.9, 3.5, 3.1], "control_final_loss": 3.05, "control_gradient_ratio": 1.0,

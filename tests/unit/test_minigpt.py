@@ -10,7 +10,7 @@ import torch
 from minigpt import GPT, CharTokenizer, GPTConfig
 from minigpt.data import corpus_text, encode_corpus, get_batch
 from minigpt.model import Block, build_model
-from minigpt.train import sgd_step, train
+from minigpt.train import estimate_loss, sgd_step, train, train_with_validation
 
 VOCAB = 40
 
@@ -192,6 +192,31 @@ def test_training_lowers_the_loss(seed: int) -> None:
     # from ln(59) ~ 4.08 (uniform over the vocabulary) to about 2.9; over
     # seeds 0-19 the smallest drop measured was 1.04
     assert sum(losses[-10:]) / 10 < losses[0] - 0.8
+
+
+@pytest.mark.parametrize("mode", [True, False])
+def test_estimate_loss_is_the_eval_mode_loss_and_leaves_the_mode_as_it_found_it(mode: bool) -> None:
+    tok, data = encode_corpus()
+    model = build_model(GPTConfig(**{**vars(tiny(tok.vocab_size)), "dropout": 0.2}), seed=0).train(mode)
+    estimates = [estimate_loss(model, data, 2, 8, torch.Generator().manual_seed(1)) for _ in range(2)]
+    assert model.training is mode
+    x, y = get_batch(data, 8, 8, torch.Generator().manual_seed(1))
+    model.eval()
+    with torch.no_grad():
+        first = model(x, y)[1].item()
+    assert estimates[0] == estimates[1]  # dropout off: the same batches give the same loss
+    assert abs(estimates[0] - first) < 0.5  # the mean over two batches, the first of which is this one
+
+
+def test_train_with_validation_evaluates_every_few_steps_and_trains_in_train_mode() -> None:
+    tok, data = encode_corpus()
+    model = build_model(GPTConfig(**{**vars(tiny(tok.vocab_size)), "dropout": 0.2}), seed=0)
+    modes = []
+    model.register_forward_pre_hook(lambda module, args: modes.append((module.training, torch.is_grad_enabled())))
+    losses, val_losses = train_with_validation(model, data[:9000], data[9000:], steps=12, eval_every=5)
+    assert (len(losses), len(val_losses)) == (12, 3)  # before steps 0, 5 and 10
+    assert modes.count((False, False)) == 3 and modes.count((True, True)) == 12 and len(modes) == 15
+    assert model.training
 
 
 def test_generate_crops_context() -> None:
