@@ -74,8 +74,10 @@ FIX_WRITTEN_FOR_ONE_SHAPE = {
     "targets-not-shifted": ("len(data) - block_size", "len(data) - 8"),
 }
 # Targets without a shape of their own: `sgd_step` walks the parameters, `train` takes its
-# batches from its caller.
-SHAPELESS = {"minigpt.train:sgd_step", "minigpt.train:train"}
+# batches from its caller, and a checkpoint's loaders take a whole model's tensors.
+SHAPELESS = {"minigpt.train:sgd_step", "minigpt.train:train",
+             "minigpt.checkpoint:load_weights", "minigpt.checkpoint:load_legacy_weights",
+             "minigpt.checkpoint:load_model", "minigpt.checkpoint:load_checkpoint"}
 # The same lessons' blocks written for any shape: they pass.
 FOR_ANY_SHAPE = {
     "missing-causal-mask": ATTENTION_HEAD + '    att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))' + ATTENTION_TAIL,

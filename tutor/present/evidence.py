@@ -2,7 +2,9 @@
 
 One row per fact, in the order the stories read them: which parameters moved, the held-out
 loss, the causal-leak and row-sum probes, the gradient ratio, whether and when training blew
-up, the norm of the gradients a clipped step applied. The control's value of `key` arrives
+up, the norm of the gradients a clipped step applied; for a checkpoint, what its loading
+left (the parameters that hold the saved values, the keys torch reported, the loss), whether
+a stranger's file was refused and its payload ran, and what resuming gave AdamW. The control's value of `key` arrives
 as `control_<key>`. A fact no row here knows is still shown, under its own key, so nothing a
 scenario reports is hidden. The sandbox sends a loss or ratio that was inf or nan as None: it
 is said as such, never as a dash.
@@ -26,7 +28,8 @@ HIDDEN = {"runner", "runner_fallback", "loss"}
 # Facts in the order the stories tell the learner to read them. `losses`, the training curve
 # the compare pane draws, gives two rows: its last loss, and when it turned inf or nan.
 ORDER = ("moved", "frozen", "final_loss", "losses", "causal_leak", "rows_sum_to_one", "gradient_ratio",
-         "diverged", "step_gradient_norm")
+         "diverged", "step_gradient_norm", "loaded", "missing_keys", "unexpected_keys", "loaded_loss",
+         "stranger_refused", "payload_ran", "optimizer_step", "first_update_norm")
 _LONGEST_LIST = 6  # an unknown list longer than this is a series, said by its ends
 NAMED = ("frozen",)  # facts that are lists of parameter names
 Row = tuple[str, str, str]  # what was measured, this run's value, the control's ("" where not measured)
@@ -131,6 +134,14 @@ def _count(value: object, language: str) -> str:
     return str(len(value)) if isinstance(value, list) else str(value)
 
 
+def _keys(value: object, language: str) -> str:
+    """A state dict's keys, as `load_state_dict` reported them: how many, and the first two."""
+    if not isinstance(value, list):
+        return str(value)
+    shown = ", ".join(map(str, value[:2])) + (", …" if len(value) > 2 else "")
+    return f"{len(value)}: {shown}" if value else "0"
+
+
 def _generic(value: object, language: str) -> str:
     """A fact no row knows: a flag, a number, or a list (a long one as its first and last value)."""
     if isinstance(value, bool):
@@ -153,4 +164,12 @@ _FACTS: dict[str, Value] = {
     "gradient_ratio": _number,
     "diverged": _flag,
     "step_gradient_norm": _number,
+    "loaded": _number,
+    "missing_keys": _keys,
+    "unexpected_keys": _keys,
+    "loaded_loss": _number,
+    "stranger_refused": _flag,
+    "payload_ran": _flag,
+    "optimizer_step": _number,
+    "first_update_norm": _number,
 }
