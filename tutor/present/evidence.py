@@ -31,7 +31,9 @@ ORDER = ("moved", "frozen", "final_loss", "losses", "causal_leak", "rows_sum_to_
          "diverged", "step_gradient_norm", "loaded", "missing_keys", "unexpected_keys", "loaded_loss",
          "stranger_refused", "payload_ran", "optimizer_step", "first_update_norm")
 _LONGEST_LIST = 6  # an unknown list longer than this is a series, said by its ends
-NAMED = ("frozen",)  # facts that are lists of parameter names
+NAMED = ("frozen", "missing_keys", "unexpected_keys")  # facts that are lists of parameter names
+# A state dict's keys come by the dozen, often all alike (`_orig_mod.` and a name): the first few say what.
+_KEYS_SHOWN = {"missing_keys": 4, "unexpected_keys": 4}
 Row = tuple[str, str, str]  # what was measured, this run's value, the control's ("" where not measured)
 Value = Callable[[object, str], str]
 
@@ -55,14 +57,17 @@ def evidence_table(result: RunResult, language: str) -> RenderableType | None:
 
 
 def name_lists(evidence: dict[str, object], language: str) -> list[Text]:
-    """Each non-empty list of names (`frozen`), said in full under the table whose row counts it."""
+    """Each non-empty list of names (`frozen`, a state dict's keys), said under the table whose row
+    counts it: in full, or a state dict's first few keys."""
     lines = []
     for key in NAMED:
         for prefix, side in (("", "evidence.this_run"), (CONTROL, "evidence.control")):
             names = evidence.get(f"{prefix}{key}")
             if isinstance(names, list) and names:
+                shown = names[: _KEYS_SHOWN.get(key, len(names))]
+                more = f" (+{len(names) - len(shown)})" if len(shown) < len(names) else ""
                 lines.append(Text.assemble((f"{tr(f'evidence.{key}', language)}, {tr(side, language).lower()}: ",
-                                            "bold"), ", ".join(map(str, names))))
+                                            "bold"), ", ".join(map(str, shown)) + more))
     return lines
 
 
@@ -134,14 +139,6 @@ def _count(value: object, language: str) -> str:
     return str(len(value)) if isinstance(value, list) else str(value)
 
 
-def _keys(value: object, language: str) -> str:
-    """A state dict's keys, as `load_state_dict` reported them: how many, and the first two."""
-    if not isinstance(value, list):
-        return str(value)
-    shown = ", ".join(map(str, value[:2])) + (", …" if len(value) > 2 else "")
-    return f"{len(value)}: {shown}" if value else "0"
-
-
 def _generic(value: object, language: str) -> str:
     """A fact no row knows: a flag, a number, or a list (a long one as its first and last value)."""
     if isinstance(value, bool):
@@ -165,8 +162,8 @@ _FACTS: dict[str, Value] = {
     "diverged": _flag,
     "step_gradient_norm": _number,
     "loaded": _number,
-    "missing_keys": _keys,
-    "unexpected_keys": _keys,
+    "missing_keys": _count,
+    "unexpected_keys": _count,
     "loaded_loss": _number,
     "stranger_refused": _flag,
     "payload_ran": _flag,
