@@ -171,3 +171,21 @@ async def test_a_loss_too_good_to_be_true_with_no_leak_in_the_attention(make_app
         mine, control = map(float, row(rows, "final_loss"))
         assert mine == 0.0 and 2.08 <= control <= 2.11  # the story's "`0.0`" against the floor
         assert row(rows, "causal_leak") == ("no", "no")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pilot_test
+async def test_what_a_load_that_is_not_strict_left_against_the_controls(make_app: AppFactory, language: str) -> None:
+    app = make_app(lesson="strict-false-compiled", lang=language)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        rows = evidence(app, language)
+        assert row(rows, "loaded", language) == ("0", "17")
+        assert row(rows, "missing_keys", language) == row(rows, "unexpected_keys", language) == ("17", "0")
+        mine, control = map(float, row(rows, "loaded_loss", language))
+        assert mine > 3.9 and control < 3.6  # an untrained model's loss, against the saved one's
+        shown = " ".join(text_of(app.screen.query_one("#result")).split())
+        unexpected = f"{tr('evidence.unexpected_keys', language)}, {tr('evidence.this_run', language).lower()}: "
+        assert f"{unexpected}_orig_mod.tok_emb.weight, _orig_mod.pos_emb.weight, _orig_mod.blocks.0.ln1.weight, " \
+               "_orig_mod.blocks.0.ln1.bias (+13)" in shown
+        assert tr("label.differ.loaded", language) in shown
