@@ -1,6 +1,6 @@
 """What the checkpoint lessons (28 to 31) claim beyond `validate`, run on real torch: the keys of
 a compiled model's state dict, what a load that is not strict returns and leaves, the figures
-the silent starter's story quotes, at seeds 0 to 4 with 1 and 2 threads on both kernels."""
+the silent starters' stories quote, at seeds 0 to 4 with 1 and 2 threads on both kernels."""
 
 from __future__ import annotations
 
@@ -121,3 +121,20 @@ def test_nothing_raises_and_the_check_still_fails_it_with_the_keys_torch_returne
     assert len(evidence["missing_keys"]) == len(evidence["unexpected_keys"]) == 17
     assert all(key.startswith("_orig_mod.") for key in evidence["unexpected_keys"])
     assert evidence["control_missing_keys"] == evidence["control_unexpected_keys"] == []
+
+
+# Lesson 29: a module renamed since the checkpoint.
+
+def test_a_size_mismatch_is_named_beside_missing_keys() -> None:
+    """"a model with another size would add `size mismatch for ...`"."""
+    saved = tiny().state_dict()
+    wider = model.build_model(GPTConfig(vocab_size=data.encode_corpus()[0].vocab_size, n_embd=32), seed=0)
+    with pytest.raises(RuntimeError, match="size mismatch for tok_emb.weight"):
+        wider.load_state_dict(saved)
+
+
+def test_the_causal_mask_is_not_part_of_the_state_dict() -> None:
+    """"a buffer registered with `persistent=False` ... is not in the state dict at all"."""
+    gpt = tiny()
+    assert "blocks.0.attn.mask" in dict(gpt.named_buffers())
+    assert not any(key.endswith("mask") for key in gpt.state_dict())

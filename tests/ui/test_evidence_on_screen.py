@@ -189,3 +189,14 @@ async def test_what_a_load_that_is_not_strict_left_against_the_controls(make_app
         assert f"{unexpected}_orig_mod.tok_emb.weight, _orig_mod.pos_emb.weight, _orig_mod.blocks.0.ln1.weight, " \
                "_orig_mod.blocks.0.ln1.bias (+13)" in shown
         assert tr("label.differ.loaded", language) in shown
+
+
+@pilot_test
+async def test_a_strict_load_names_the_missing_and_the_unexpected_keys(make_app: AppFactory) -> None:
+    app = make_app(lesson="renamed-module-keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        shown = " ".join(text_of(app.screen.query_one("#result")).split())
+        assert f"{tr('label.missing_keys', 'en')} 4: blocks.0.ln1.weight, blocks.0.ln1.bias" in shown
+        assert f"{tr('label.unexpected_keys', 'en')} 4: blocks.0.ln_1.weight, blocks.0.ln_1.bias" in shown
+        assert tr("kind.state_dict_mismatch", "en") in shown
