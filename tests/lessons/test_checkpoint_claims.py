@@ -138,3 +138,14 @@ def test_the_causal_mask_is_not_part_of_the_state_dict() -> None:
     gpt = tiny()
     assert "blocks.0.attn.mask" in dict(gpt.named_buffers())
     assert not any(key.endswith("mask") for key in gpt.state_dict())
+
+
+# Lesson 30: the weights-only refusal.
+
+def test_the_default_load_is_weights_only_and_refuses_the_config(tmp_path: Path) -> None:
+    gpt = tiny()
+    torch.save({"model": gpt.state_dict(), "config": gpt.config}, tmp_path / "old.pt")
+    with pytest.raises(Exception, match="Unsupported global: GLOBAL minigpt.model.GPTConfig"):
+        torch.load(tmp_path / "old.pt")
+    torch.save({"model": gpt.state_dict(), "config": checkpoint.dataclasses.asdict(gpt.config)}, tmp_path / "plain.pt")
+    assert torch.load(tmp_path / "plain.pt")["config"]["n_embd"] == 64  # plain data: no allowlist needed

@@ -200,3 +200,14 @@ async def test_a_strict_load_names_the_missing_and_the_unexpected_keys(make_app:
         assert f"{tr('label.missing_keys', 'en')} 4: blocks.0.ln1.weight, blocks.0.ln1.bias" in shown
         assert f"{tr('label.unexpected_keys', 'en')} 4: blocks.0.ln_1.weight, blocks.0.ln_1.bias" in shown
         assert tr("kind.state_dict_mismatch", "en") in shown
+
+
+@pilot_test
+async def test_a_weights_only_refusal_names_what_it_refused(make_app: AppFactory) -> None:
+    app = make_app(lesson="weights-only-refusal")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        shown = text_of(app.screen.query_one("#result"))
+        assert re.search(rf"{tr('label.refused_global', 'en')}\s+minigpt\.model\.GPTConfig", shown)
+        # the card says torch's words without the bold it printed (the raw output keeps that)
+        assert "two options, do those steps only if you trust the source of the checkpoint." in " ".join(shown.split())
