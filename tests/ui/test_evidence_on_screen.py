@@ -211,3 +211,15 @@ async def test_a_weights_only_refusal_names_what_it_refused(make_app: AppFactory
         assert re.search(rf"{tr('label.refused_global', 'en')}\s+minigpt\.model\.GPTConfig", shown)
         # the card says torch's words without the bold it printed (the raw output keeps that)
         assert "two options, do those steps only if you trust the source of the checkpoint." in " ".join(shown.split())
+
+
+@pilot_test
+async def test_resuming_without_the_optimizers_state_shows_adams_count(make_app: AppFactory) -> None:
+    app = make_app(lesson="resume-without-optimizer")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        rows = evidence(app)
+        assert row(rows, "optimizer_step") == ("5", "15")
+        mine, control = map(float, row(rows, "first_update_norm"))
+        assert mine > 2 * control
+        assert tr("label.differ.resumed", "en") in text_of(app.screen.query_one("#result"))
