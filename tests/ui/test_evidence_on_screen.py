@@ -171,3 +171,55 @@ async def test_a_loss_too_good_to_be_true_with_no_leak_in_the_attention(make_app
         mine, control = map(float, row(rows, "final_loss"))
         assert mine == 0.0 and 2.08 <= control <= 2.11  # the story's "`0.0`" against the floor
         assert row(rows, "causal_leak") == ("no", "no")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pilot_test
+async def test_what_a_load_that_is_not_strict_left_against_the_controls(make_app: AppFactory, language: str) -> None:
+    app = make_app(lesson="strict-false-compiled", lang=language)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        rows = evidence(app, language)
+        assert row(rows, "loaded", language) == ("0", "17")
+        assert row(rows, "missing_keys", language) == row(rows, "unexpected_keys", language) == ("17", "0")
+        mine, control = map(float, row(rows, "loaded_loss", language))
+        assert mine > 3.9 and control < 3.6  # an untrained model's loss, against the saved one's
+        shown = " ".join(text_of(app.screen.query_one("#result")).split())
+        unexpected = f"{tr('evidence.unexpected_keys', language)}, {tr('evidence.this_run', language).lower()}: "
+        assert f"{unexpected}_orig_mod.tok_emb.weight, _orig_mod.pos_emb.weight, _orig_mod.blocks.0.ln1.weight, " \
+               "_orig_mod.blocks.0.ln1.bias (+13)" in shown
+        assert tr("label.differ.loaded", language) in shown
+
+
+@pilot_test
+async def test_a_strict_load_names_the_missing_and_the_unexpected_keys(make_app: AppFactory) -> None:
+    app = make_app(lesson="renamed-module-keys")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        shown = " ".join(text_of(app.screen.query_one("#result")).split())
+        assert f"{tr('label.missing_keys', 'en')} 4: blocks.0.ln1.weight, blocks.0.ln1.bias" in shown
+        assert f"{tr('label.unexpected_keys', 'en')} 4: blocks.0.ln_1.weight, blocks.0.ln_1.bias" in shown
+        assert tr("kind.state_dict_mismatch", "en") in shown
+
+
+@pilot_test
+async def test_a_weights_only_refusal_names_what_it_refused(make_app: AppFactory) -> None:
+    app = make_app(lesson="weights-only-refusal")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        shown = text_of(app.screen.query_one("#result"))
+        assert re.search(rf"{tr('label.refused_global', 'en')}\s+minigpt\.model\.GPTConfig", shown)
+        # the card says torch's words without the bold it printed (the raw output keeps that)
+        assert "two options, do those steps only if you trust the source of the checkpoint." in " ".join(shown.split())
+
+
+@pilot_test
+async def test_resuming_without_the_optimizers_state_shows_adams_count(make_app: AppFactory) -> None:
+    app = make_app(lesson="resume-without-optimizer")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        rows = evidence(app)
+        assert row(rows, "optimizer_step") == ("5", "15")
+        mine, control = map(float, row(rows, "first_update_norm"))
+        assert mine > 2 * control
+        assert tr("label.differ.resumed", "en") in text_of(app.screen.query_one("#result"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -211,6 +212,15 @@ CASES: dict[str, tuple[dict[str, object], str]] = {
         expect(K.VALUE_OVERFLOW, "RuntimeError", dtype="int8_t"),
         "value cannot be converted to type int8_t without overflow",
     ),
+    "state_dict_renamed": (
+        expect(K.STATE_DICT_MISMATCH, "RuntimeError", missing_keys=["0.weight", "0.bias"],
+               unexpected_keys=["proj.weight", "proj.bias"]),
+        "Error(s) in loading state_dict for Sequential:",
+    ),
+    "weights_only_refused": (
+        expect(K.WEIGHTS_ONLY_REFUSED, "UnpicklingError", refused_global="range"),
+        "Weights only load failed.",
+    ),
     # `raise ValueError(...) from error`: the torch error it wraps is the diagnosis.
     "chained_from": (
         expect(K.SHAPE_MISMATCH, "RuntimeError", line=line("heads = ")),
@@ -244,7 +254,7 @@ def test_real_torch_error(captured: dict[str, str], name: str) -> None:
     diagnosis = diagnose(captured[name])
     assert diagnosis.model_dump(exclude={"message"}) == fields
     assert diagnosis.message is not None and diagnosis.message.startswith(message_start)
-    assert diagnosis.message in captured[name]  # verbatim
+    assert diagnosis.message in re.sub(r"\x1b\[[0-9;]*m", "", captured[name])  # verbatim, without terminal styles
 
 
 def test_anomaly_warning_really_came_first(captured: dict[str, str]) -> None:
@@ -495,3 +505,26 @@ def test_an_overflow_names_the_type_without_its_namespace(printed: str) -> None:
     pasted = f"{TB}  File \"train.py\", line 3, in <module>\nRuntimeError: value cannot be converted to type {printed} without overflow\n"
     diagnosis = diagnose(pasted)
     assert (diagnosis.kind, diagnosis.dtype) == (K.VALUE_OVERFLOW, "Half")
+
+
+@pytest.mark.parametrize("printed, refused", [
+    ("WeightsUnpickler error: Unsupported global: GLOBAL minigpt.model.GPTConfig was not an allowed global by default.",
+     "minigpt.model.GPTConfig"),
+    # torch 2.0 to 2.3
+    ("WeightsUnpickler error: Unsupported class numpy.core.multiarray._reconstruct", "numpy.core.multiarray._reconstruct"),
+])
+def test_a_weights_only_refusal_names_what_it_refused(printed: str, refused: str) -> None:
+    text = f"{TB}  File \"train.py\", line 3, in <module>\n_pickle.UnpicklingError: Weights only load failed. " \
+           f"Re-running `torch.load` with `weights_only` set to `False` will likely succeed.\n {printed}\n"
+    diagnosis = diagnose(text)
+    assert (diagnosis.kind, diagnosis.exception, diagnosis.refused_global) == (K.WEIGHTS_ONLY_REFUSED, "UnpicklingError", refused)
+
+
+def test_a_strict_load_with_a_size_mismatch_too_keeps_both_key_lists() -> None:
+    text = (f"{TB}  File \"train.py\", line 3, in <module>\nRuntimeError: Error(s) in loading state_dict for GPT:\n"
+            '\tMissing key(s) in state_dict: "blocks.1.ln1.weight". \n'
+            "\tsize mismatch for tok_emb.weight: copying a param with shape torch.Size([40, 64]) from checkpoint, "
+            "the shape in current model is torch.Size([40, 32]).\n")
+    diagnosis = diagnose(text)
+    assert diagnosis.kind is K.STATE_DICT_MISMATCH
+    assert (diagnosis.missing_keys, diagnosis.unexpected_keys) == (["blocks.1.ln1.weight"], None)

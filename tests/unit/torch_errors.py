@@ -149,6 +149,19 @@ SNIPPETS: dict[str, str] = {
     ),
     "bfloat16_fill_overflow": "torch.zeros(2, dtype=torch.bfloat16).fill_(1e39)",
     "int8_fill_overflow": "torch.zeros(3, dtype=torch.int8).fill_(300)",
+    # a strict load after a module was renamed: nn.Sequential's `0` is `proj` in the saved dict
+    "state_dict_renamed": (
+        "model = nn.Sequential(nn.Linear(2, 2))\n"
+        "model.load_state_dict({'proj.weight': torch.zeros(2, 2), 'proj.bias': torch.zeros(2)})"
+    ),
+    # a checkpoint that pickled an object of a class torch.load does not allow by default
+    "weights_only_refused": (
+        "import io, collections\n"
+        "buffer = io.BytesIO()\n"
+        "torch.save({'config': collections.OrderedDict(a=1), 'range': range(3)}, buffer)\n"
+        "buffer.seek(0)\n"
+        "torch.load(buffer, weights_only=True)"
+    ),
     "chained_from": "block()['wrapped_matmul']()",
     "chained_name_error": "block()['typo_while_handling']()",
     "chained_both_torch": "block()['torch_while_handling']()",

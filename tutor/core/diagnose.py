@@ -30,6 +30,7 @@ _LAUNCHER_ERRORS = {"ChildFailedError", "CalledProcessError"}
 
 # What a paste or a launcher adds in front of or around each line.
 _RANK_PREFIX = re.compile(r"\[(?:rank|default)\d+\]:[ ]?")
+_ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")  # torch.load's refusal prints a warning in bold
 _FENCE = re.compile(r"\s*```[\w+-]*\s*")
 _BOLD = re.compile(r"\*\*(?P<inner>.*)\*\*")
 
@@ -73,6 +74,14 @@ _DEVICE_AND_DTYPE = re.compile(
     r"(?:device|backend) (?P<device>\S+) and dtype (?P<dtype>\w+)\W.*?(?:device|backend) (?P<device2>\S+) and dtype (?P<dtype2>\w+)"
 )
 
+# A strict load_state_dict lists each kind of key on a line of its own: `Missing key(s) in
+# state_dict: "a", "b". ` (the keys quoted, the list ended by a full stop).
+_STATE_DICT_KEYS = re.compile(r"(?P<which>Missing|Unexpected) key\(s\) in state_dict: (?P<keys>[^\n]*)")
+_QUOTED_KEY = re.compile(r'"(?P<key>[^"\n]*)"')
+# torch 2.4 and later name the global (`Unsupported global: GLOBAL minigpt.model.GPTConfig was
+# not an allowed global`); torch 2.0 to 2.3 the class (`Unsupported class minigpt.model.GPTConfig`).
+_REFUSED_GLOBAL = re.compile(r"Unsupported (?:global: GLOBAL|class) (?P<name>[A-Za-z_][\w.]*\w)")
+
 # Order matters: the first family whose phrase occurs in the message wins
 # (a "view of a leaf" message also contains "a leaf Variable ...").
 _FAMILIES: tuple[tuple[DiagnosisKind, re.Pattern[str]], ...] = tuple(
@@ -102,6 +111,9 @@ _FAMILIES: tuple[tuple[DiagnosisKind, re.Pattern[str]], ...] = tuple(
             r"expected type torch\.\S+ but got torch\.",
             r"output with type \S+ doesn't match the desired type",
         ]),
+        # before shapes: a load that lacks keys may also list a `size mismatch for ...`
+        (DiagnosisKind.STATE_DICT_MISMATCH, [r"(?:Missing|Unexpected) key\(s\) in state_dict: "]),
+        (DiagnosisKind.WEIGHTS_ONLY_REFUSED, [r"Weights only load failed", _REFUSED_GLOBAL.pattern]),
         (DiagnosisKind.SHAPE_MISMATCH, [
             r"shapes cannot be multiplied",
             r"The size of tensor a \(\d+\) must match the size of tensor b \(\d+\)",
@@ -216,7 +228,7 @@ def _read(text: str) -> Reading:
 def _unwrap(row: str, split_paste: bool = False) -> str | None:
     """A row as the program printed it: without `\\r`, a launcher's `[rank0]:` or Markdown bold.
     A Markdown fence is a blank line, or nothing at all where one paste was split in two blocks."""
-    row = row.rstrip("\r")
+    row = _ANSI_STYLE.sub("", row.rstrip("\r"))
     if prefix := _RANK_PREFIX.match(row):
         row = row[prefix.end():]
     if _FENCE.fullmatch(row):
@@ -481,6 +493,11 @@ def _fields(exc: _Exc, text: str) -> Diagnosis:
         found["tensor_type"] = indices["type"]
     elif kind is DiagnosisKind.VALUE_OVERFLOW and (overflow := _OVERFLOW.search(message)):
         found["dtype"] = overflow["dtype"]
+    elif kind is DiagnosisKind.STATE_DICT_MISMATCH:
+        for listed in _STATE_DICT_KEYS.finditer(message):
+            found[f"{listed['which'].lower()}_keys"] = [key["key"] for key in _QUOTED_KEY.finditer(listed["keys"])]
+    elif kind is DiagnosisKind.WEIGHTS_ONLY_REFUSED and (refused := _REFUSED_GLOBAL.search(message)):
+        found["refused_global"] = refused["name"]
     return Diagnosis.model_validate(found)
 
 

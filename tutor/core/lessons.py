@@ -82,6 +82,9 @@ class ExpectedDiagnosis(Frozen):
     output_index: int | None = None
     version_found: int | None = None
     version_expected: int | None = None
+    missing_keys: list[str] | None = None
+    unexpected_keys: list[str] | None = None
+    refused_global: str | None = None
 
 
 class Bound(Frozen):

@@ -49,6 +49,8 @@ class DiagnosisKind(str, Enum):
     NONSCALAR_BACKWARD = "nonscalar_backward"
     DEVICE_ASSERT = "device_assert"  # a GPU kernel's assertion, with no line saying which
     VALUE_OVERFLOW = "value_overflow"  # a number past the range of a tensor's type (a mask's -1e9 in float16)
+    STATE_DICT_MISMATCH = "state_dict_mismatch"  # a strict load_state_dict: keys missing from, or left over in, the dict
+    WEIGHTS_ONLY_REFUSED = "weights_only_refused"  # torch.load(weights_only=True) met an object it does not allow
     UNKNOWN = "unknown"
 
 
@@ -68,6 +70,9 @@ class Diagnosis(BaseModel):
     version_found: int | None = None
     version_expected: int | None = None
     failed_backward: str | None = None  # anomaly mode only, e.g. "NativeLayerNormBackward0"
+    missing_keys: list[str] | None = None  # the model's keys the state dict lacks, e.g. ["blocks.0.ln1.weight"]
+    unexpected_keys: list[str] | None = None  # the state dict's keys the model does not have
+    refused_global: str | None = None  # what a weights-only load refused, e.g. "minigpt.model.GPTConfig"
     line: int | None = None  # line of the learner's block
     message: str | None = None  # torch's message, verbatim
 

@@ -65,9 +65,23 @@ def diagnosis_card(diagnosis: Diagnosis, language: str, verdict: str = "") -> Re
     row("version_found", diagnosis.version_found)
     row("version_expected", diagnosis.version_expected)
     row("failed_backward", diagnosis.failed_backward)
+    row("missing_keys", _keys(diagnosis.missing_keys))
+    row("unexpected_keys", _keys(diagnosis.unexpected_keys))
+    row("refused_global", diagnosis.refused_global)
     row("line", diagnosis.line)
     row("message", diagnosis.message)  # torch's own words, verbatim
     return grid
+
+
+_KEYS_SHOWN = 4  # torch's message, in the card too, lists them all
+
+
+def _keys(keys: list[str] | None) -> str | None:
+    """A state dict's keys: how many, and the first few."""
+    if keys is None:
+        return None
+    shown = ", ".join(keys[:_KEYS_SHOWN]) + (", …" if len(keys) > _KEYS_SHOWN else "")
+    return f"{len(keys)}: {shown}" if keys else "0"
 
 
 def gradients_table(result: RunResult, language: str) -> RenderableType | None:

@@ -2,7 +2,10 @@
 
 One row per fact, in the order the stories read them: which parameters moved, the held-out
 loss, the causal-leak and row-sum probes, the gradient ratio, whether and when training blew
-up, the norm of the gradients a clipped step applied, and what dropout did in each mode. The control's value of `key` arrives
+up, the norm of the gradients a clipped step applied, and what dropout did in each mode;
+for a checkpoint, what its loading
+left (the parameters that hold the saved values, the keys torch reported, the loss), whether
+a stranger's file was refused and its payload ran, and what resuming gave AdamW. The control's value of `key` arrives
 as `control_<key>`. A fact no row here knows is still shown, under its own key, so nothing a
 scenario reports is hidden. The sandbox sends a loss or ratio that was inf or nan as None: it
 is said as such, never as a dash.
@@ -27,9 +30,13 @@ HIDDEN = {"runner", "runner_fallback", "loss"}
 # the compare pane draws, gives two rows: its last loss, and when it turned inf or nan.
 ORDER = ("moved", "frozen", "final_loss", "losses", "causal_leak", "rows_sum_to_one", "gradient_ratio",
          "diverged", "step_gradient_norm",
-         "eval_loss", "repeat_gap", "mode_restored", "train_mode_steps", "val_losses", "eval_repeat_gap")
+         "eval_loss", "repeat_gap", "mode_restored", "train_mode_steps", "val_losses", "eval_repeat_gap",
+         "loaded", "missing_keys", "unexpected_keys", "loaded_loss",
+         "stranger_refused", "payload_ran", "optimizer_step", "first_update_norm")
 _LONGEST_LIST = 6  # an unknown list longer than this is a series, said by its ends
-NAMED = ("frozen",)  # facts that are lists of parameter names
+NAMED = ("frozen", "missing_keys", "unexpected_keys")  # facts that are lists of parameter names
+# A state dict's keys come by the dozen, often all alike (`_orig_mod.` and a name): the first few say what.
+_KEYS_SHOWN = {"missing_keys": 4, "unexpected_keys": 4}
 Row = tuple[str, str, str]  # what was measured, this run's value, the control's ("" where not measured)
 Value = Callable[[object, str], str]
 
@@ -53,14 +60,17 @@ def evidence_table(result: RunResult, language: str) -> RenderableType | None:
 
 
 def name_lists(evidence: dict[str, object], language: str) -> list[Text]:
-    """Each non-empty list of names (`frozen`), said in full under the table whose row counts it."""
+    """Each non-empty list of names (`frozen`, a state dict's keys), said under the table whose row
+    counts it: in full, or a state dict's first few keys."""
     lines = []
     for key in NAMED:
         for prefix, side in (("", "evidence.this_run"), (CONTROL, "evidence.control")):
             names = evidence.get(f"{prefix}{key}")
             if isinstance(names, list) and names:
+                shown = names[: _KEYS_SHOWN.get(key, len(names))]
+                more = f" (+{len(names) - len(shown)})" if len(shown) < len(names) else ""
                 lines.append(Text.assemble((f"{tr(f'evidence.{key}', language)}, {tr(side, language).lower()}: ",
-                                            "bold"), ", ".join(map(str, names))))
+                                            "bold"), ", ".join(map(str, shown)) + more))
     return lines
 
 
@@ -160,4 +170,12 @@ _FACTS: dict[str, Value] = {
     "train_mode_steps": _number,
     "val_losses": _generic,
     "eval_repeat_gap": _number,
+    "loaded": _number,
+    "missing_keys": _count,
+    "unexpected_keys": _count,
+    "loaded_loss": _number,
+    "stranger_refused": _flag,
+    "payload_ran": _flag,
+    "optimizer_step": _number,
+    "first_update_norm": _number,
 }

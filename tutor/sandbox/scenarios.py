@@ -17,7 +17,7 @@ import torch
 from tutor.core.graph import AutogradGraph
 from tutor.core.job import Job, RawResult, TensorInfo
 from tutor.core.rawresult import encode
-from tutor.sandbox import forward_scenarios, mode_scenarios, training_scenarios  # noqa: F401  (they register scenarios)
+from tutor.sandbox import checkpoint_scenarios, forward_scenarios, mode_scenarios, training_scenarios  # noqa: F401  (they register scenarios)
 from tutor.sandbox.block import BlockInvalid, Target, learner_line
 from tutor.sandbox.graph import GraphCapture
 from tutor.sandbox.limits import cap_torch_threads
