@@ -73,6 +73,9 @@ FIX_WRITTEN_FOR_ONE_SHAPE = {
     "forgotten-zero-grad": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
     "targets-not-shifted": ("len(data) - block_size", "len(data) - 8"),
     "functional-dropout-always-on": ("h = self.proj(F.gelu(self.fc(x)))", "h = self.proj(F.gelu(self.fc(x))).view(-1, 8, x.size(-1))"),
+    "ctx-attribute-inplace": ("h = self.fc(x)  # (B, T, 4C)", "h = self.fc(x).view(-1, 8, 4 * x.size(-1))  # (B, T, 4C)"),
+    "no-grad-inplace-scale": (".view(B, T, C)  # re-assemble", ".view(B, 8, C)  # re-assemble"),
+    "broadcast-token-loss": ("targets.view(-1, 1).clamp(min=0)).squeeze(1)", "targets.view(32, 1).clamp(min=0)).squeeze(1)"),
 }
 # Targets without a shape of their own: `sgd_step` walks the parameters, `train` takes its
 # batches from its caller, and so do `train_with_validation` and `estimate_loss` (whose

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 from minigpt import data, model
 from minigpt.model import GPT, GPTConfig
@@ -137,3 +138,30 @@ def rows_sum_to_one(config: GPTConfig, generator: torch.Generator) -> bool:
     x = torch.randn(1, config.block_size, C, generator=generator)  # (1, T, C)
     row_sums = attention(x)  # (1, T, C): each head's row sums, repeated over its channels
     return bool(torch.allclose(row_sums, torch.ones_like(row_sums), atol=_LEAK_THRESHOLD))
+
+
+@scenario
+def broadcast_gradients(settings: Settings, phase: Phases) -> Observation:
+    """`gradients`, and as evidence every op of the forward whose result outgrew all the
+    tensors it was given (`broadcasts`): two shapes that broadcast into a larger one, which
+    torch accepts without a word. The model's own forward has none."""
+    with Broadcasts() as seen:
+        observation = gradients(settings, phase)
+    observation.evidence["broadcasts"] = seen.shapes
+    return observation
+
+
+class Broadcasts(TorchFunctionMode):
+    """Records, as "[32, 1], [32] -> [32, 32]", each torch call given two tensors or more
+    whose result has more elements than any of them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shapes: list[str] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        result = func(*args, **(kwargs or {}))
+        inputs = [arg for arg in args if isinstance(arg, torch.Tensor)]
+        if len(inputs) >= 2 and isinstance(result, torch.Tensor) and result.numel() > max(t.numel() for t in inputs):
+            self.shapes.append(f"{', '.join(str(list(t.shape)) for t in inputs)} -> {list(result.shape)}")
+        return result
