@@ -1,6 +1,7 @@
 """The evidence each story tells the learner to read is on screen after a real run, set against
 the control's: parameters that moved and never moved, the held-out loss, the causal-leak and
-row-sum probes, the gradient ratio, and the step where the loss blew up to inf or nan."""
+row-sum probes, the gradient ratio, the step where the loss blew up to inf or nan, and what
+dropout did in each mode."""
 
 from __future__ import annotations
 
@@ -223,3 +224,36 @@ async def test_resuming_without_the_optimizers_state_shows_adams_count(make_app:
         mine, control = map(float, row(rows, "first_update_norm"))
         assert mine > 2 * control
         assert tr("label.differ.resumed", "en") in text_of(app.screen.query_one("#result"))
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pilot_test
+async def test_two_estimates_of_the_same_weights_differ_where_the_controls_agree(make_app: AppFactory,
+                                                                                  language: str) -> None:
+    app = make_app(lesson="estimate-in-train-mode", lang=language)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        rows = evidence(app, language)
+        mine, control = map(float, row(rows, "repeat_gap", language))
+        assert 0.0008 <= mine <= 0.018 and control == 0.0  # the story's "0.0009 to 0.017" against "`0.0`"
+        yes = tr("evidence.yes", language)
+        assert row(rows, "mode_restored", language) == (yes, yes)
+
+
+@pilot_test
+async def test_no_training_step_in_train_mode_against_every_step_of_the_controls(make_app: AppFactory) -> None:
+    app = make_app(lesson="left-in-eval-mode")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        assert row(evidence(app), "train_mode_steps") == ("0", "40")
+        assert tr("label.differ.training", "en") in text_of(app.screen.query_one("#result"))
+
+
+@pilot_test
+async def test_two_eval_mode_forwards_differ_where_the_controls_agree(make_app: AppFactory) -> None:
+    app = make_app(lesson="functional-dropout-always-on")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        mine, control = map(float, row(evidence(app), "eval_repeat_gap"))
+        assert 0.23 <= mine <= 0.30 and control == 0.0  # "0.24 to 0.29" against "`0.0`"
+        assert "eval_logits" in " ".join(text_of(app.screen.query_one("#result")).split())
