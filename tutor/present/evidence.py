@@ -2,7 +2,9 @@
 
 One row per fact, in the order the stories read them: which parameters moved, the held-out
 loss, the causal-leak and row-sum probes, the gradient ratio, whether and when training blew
-up, the norm of the gradients a clipped step applied. The control's value of `key` arrives
+up, the norm of the gradients a clipped step applied; then the optimiser's step: accumulated
+gradients against one backward over the whole batch, the learning rates a schedule gave, and
+the warnings torch raised. The control's value of `key` arrives
 as `control_<key>`. A fact no row here knows is still shown, under its own key, so nothing a
 scenario reports is hidden. The sandbox sends a loss or ratio that was inf or nan as None: it
 is said as such, never as a dash.
@@ -26,7 +28,8 @@ HIDDEN = {"runner", "runner_fallback", "loss"}
 # Facts in the order the stories tell the learner to read them. `losses`, the training curve
 # the compare pane draws, gives two rows: its last loss, and when it turned inf or nan.
 ORDER = ("moved", "frozen", "final_loss", "losses", "causal_leak", "rows_sum_to_one", "gradient_ratio",
-         "diverged", "step_gradient_norm")
+         "diverged", "step_gradient_norm",
+         "accumulation_ratio", "first_learning_rate", "last_learning_rate", "warnings", "warning")
 _LONGEST_LIST = 6  # an unknown list longer than this is a series, said by its ends
 NAMED = ("frozen",)  # facts that are lists of parameter names
 Row = tuple[str, str, str]  # what was measured, this run's value, the control's ("" where not measured)
@@ -153,4 +156,9 @@ _FACTS: dict[str, Value] = {
     "gradient_ratio": _number,
     "diverged": _flag,
     "step_gradient_norm": _number,
+    "accumulation_ratio": _number,
+    "first_learning_rate": _number,
+    "last_learning_rate": _number,
+    "warnings": _number,
+    "warning": _number,
 }
