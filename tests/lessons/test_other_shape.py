@@ -72,10 +72,13 @@ FIX_WRITTEN_FOR_ONE_SHAPE = {
     "step-before-backward": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
     "forgotten-zero-grad": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
     "targets-not-shifted": ("len(data) - block_size", "len(data) - 8"),
+    "clip-before-backward": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
+    "scheduler-before-step": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
+    "accumulation-undivided": ("model(xs, ys)", "model(xs.view(-1, 8), ys.view(-1, 8))"),
 }
 # Targets without a shape of their own: `sgd_step` walks the parameters, `train` takes its
-# batches from its caller.
-SHAPELESS = {"minigpt.train:sgd_step", "minigpt.train:train"}
+# batches from its caller, `new_head_optimizer` builds a layer and an optimizer.
+SHAPELESS = {"minigpt.train:sgd_step", "minigpt.train:train", "minigpt.train:new_head_optimizer"}
 # The same lessons' blocks written for any shape: they pass.
 FOR_ANY_SHAPE = {
     "missing-causal-mask": ATTENTION_HEAD + '    att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))' + ATTENTION_TAIL,
