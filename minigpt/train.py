@@ -74,6 +74,62 @@ def estimate_loss(
     return sum(losses) / len(losses)
 
 
+# The optimiser's step as nanoGPT's loop takes it: clipped, on a schedule, accumulated over
+# micro-batches, and with an optimizer built for the parameters the model holds.
+def clipped_train_step(
+    model: GPT, optimizer: torch.optim.Optimizer, x: Tensor, y: Tensor, max_norm: float = 1.0
+) -> float:
+    """One step whose gradients are first scaled down to a total norm of at most `max_norm`;
+    returns the loss before the update."""
+    optimizer.zero_grad(set_to_none=True)
+    _, loss = model(x, y)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm)  # measures what backward just wrote
+    optimizer.step()
+    return loss.item()
+
+
+def scheduled_train_step(
+    model: GPT,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    x: Tensor,
+    y: Tensor,
+) -> float:
+    """One step at the learning rate the schedule set for it, then the schedule moves on;
+    returns the loss before the update."""
+    optimizer.zero_grad(set_to_none=True)
+    _, loss = model(x, y)
+    loss.backward()
+    optimizer.step()  # at this step's learning rate
+    scheduler.step()  # sets the next step's
+    return loss.item()
+
+
+def accumulated_train_step(
+    model: GPT, optimizer: torch.optim.Optimizer, x: Tensor, y: Tensor, micro_steps: int = 4
+) -> float:
+    """One step on the batch (x, y) taken as `micro_steps` micro-batches, one backward each:
+    the memory of a micro-batch, the gradient of the whole batch. Returns the batch's loss."""
+    optimizer.zero_grad(set_to_none=True)
+    total = 0.0
+    for xs, ys in zip(x.chunk(micro_steps), y.chunk(micro_steps)):
+        _, loss = model(xs, ys)
+        loss = loss / micro_steps  # backward adds: each micro-batch adds its share of the mean
+        loss.backward()
+        total += loss.item()
+    optimizer.step()
+    return total
+
+
+def new_head_optimizer(model: GPT, learning_rate: float) -> torch.optim.Optimizer:
+    """A new output layer, to learn the head again from scratch (as for a new task), and the
+    optimizer that trains the model with it."""
+    model.lm_head = nn.Linear(model.config.n_embd, model.config.vocab_size, bias=False)
+    # built after the new layer: an optimizer holds the parameters it was given, by object
+    return model.configure_optimizers(weight_decay=0.1, learning_rate=learning_rate, betas=(0.9, 0.95))
+
+
 def train(
     model: GPT,
     data: Tensor,

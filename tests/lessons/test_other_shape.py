@@ -76,12 +76,16 @@ FIX_WRITTEN_FOR_ONE_SHAPE = {
     "ctx-attribute-inplace": ("h = self.fc(x)  # (B, T, 4C)", "h = self.fc(x).view(-1, 8, 4 * x.size(-1))  # (B, T, 4C)"),
     "no-grad-inplace-scale": (".view(B, T, C)  # re-assemble", ".view(B, 8, C)  # re-assemble"),
     "broadcast-token-loss": ("targets.view(-1, 1).clamp(min=0)).squeeze(1)", "targets.view(32, 1).clamp(min=0)).squeeze(1)"),
+    "clip-before-backward": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
+    "scheduler-before-step": ("model(x, y)", "model(x.view(-1, 8), y.view(-1, 8))"),
+    "accumulation-undivided": ("model(xs, ys)", "model(xs.view(-1, 8), ys.view(-1, 8))"),
 }
 # Targets without a shape of their own: `sgd_step` walks the parameters, `train` takes its
 # batches from its caller, and so do `train_with_validation` and `estimate_loss` (whose
-# windows are the model's block size); a checkpoint's loaders take a whole model's tensors.
+# windows are the model's block size); `new_head_optimizer` builds a layer and an optimizer;
+# a checkpoint's loaders take a whole model's tensors.
 SHAPELESS = {"minigpt.train:sgd_step", "minigpt.train:train", "minigpt.train:train_with_validation",
-             "minigpt.train:estimate_loss",
+             "minigpt.train:estimate_loss", "minigpt.train:new_head_optimizer",
              "minigpt.checkpoint:load_weights", "minigpt.checkpoint:load_legacy_weights",
              "minigpt.checkpoint:load_model", "minigpt.checkpoint:load_checkpoint"}
 # The same lessons' blocks written for any shape: they pass.

@@ -257,3 +257,29 @@ async def test_two_eval_mode_forwards_differ_where_the_controls_agree(make_app: 
         mine, control = map(float, row(evidence(app), "eval_repeat_gap"))
         assert 0.23 <= mine <= 0.30 and control == 0.0  # "0.24 to 0.29" against "`0.0`"
         assert "eval_logits" in " ".join(text_of(app.screen.query_one("#result")).split())
+
+
+# The optimiser's step: what each starter's story tells the learner to read, this run's against the control's.
+OPTIMIZER_EVIDENCE = {
+    "clip-before-backward": ("diverged", ("yes", "no")),
+    "scheduler-before-step": ("first_learning_rate", ("0.1", "0.05")),
+    "new-head-after-optimizer": ("moved", ("16", "17")),
+    "accumulation-undivided": ("accumulation_ratio", ("4.0", "1.0")),
+}
+
+
+@pytest.mark.parametrize("lesson_id", sorted(OPTIMIZER_EVIDENCE))
+@pilot_test
+async def test_the_optimizer_lessons_evidence_against_the_controls(make_app: AppFactory, lesson_id: str) -> None:
+    app = make_app(lesson=lesson_id, lang="es")
+    key, shown = OPTIMIZER_EVIDENCE[lesson_id]
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        rows = evidence(app, "es")
+        assert row(rows, key, "es") == tuple(tr(f"evidence.{value}", "es") if value in ("yes", "no") else value
+                                             for value in shown)
+        if lesson_id == "scheduler-before-step":
+            assert row(rows, "warnings", "es") == ("1", "0")
+            assert "Detected call of `lr_scheduler.step()`" in text_of(app.screen.query_one("#result"))
+        if lesson_id == "new-head-after-optimizer":
+            assert "lm_head.weight" in text_of(app.screen.query_one("#result"))

@@ -138,3 +138,17 @@ def test_a_loss_that_climbs_by_orders_of_magnitude_is_drawn_on_a_log_axis_and_th
     assert sum("┤" in line for line in chart.splitlines()) >= 4  # ticks between 3 and 1.5e10, not one flat line
     calm = loss_chart({"control": [4.0, 3.5, 3.0], "yours": [4.0, 3.6, 3.2]}, "es", width=70, height=16).plain
     assert "logarítmica" not in calm and "pérdida" not in calm.splitlines()[-1]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_optimizer_steps_facts_have_rows_of_their_own_in_the_storys_order(language: str) -> None:
+    rows = evidence_rows({"warning": "Detected call of `lr_scheduler.step()` before `optimizer.step()`.",
+                          "warnings": 1, "last_learning_rate": 0.5, "first_learning_rate": 0.1,
+                          "accumulation_ratio": 4.0, "control_warnings": 0, "control_first_learning_rate": 0.05,
+                          "control_last_learning_rate": 0.5, "control_accumulation_ratio": 1.0}, language)
+    keys = ["accumulation_ratio", "first_learning_rate", "last_learning_rate", "warnings", "warning"]
+    assert [label for label, _, _ in rows] == [tr(f"evidence.{key}", language) for key in keys]
+    assert all(f"({key})" in label for key, (label, _, _) in zip(keys, rows))
+    assert [(mine, control) for _, mine, control in rows] == [
+        ("4.0", "1.0"), ("0.1", "0.05"), ("0.5", "0.5"), ("1", "0"),
+        ("Detected call of `lr_scheduler.step()` before `optimizer.step()`.", "")]

@@ -2,13 +2,15 @@
 
 One row per fact, in the order the stories read them: which parameters moved, the held-out
 loss, the causal-leak and row-sum probes, the gradient ratio, whether and when training blew
-up, the norm of the gradients a clipped step applied, what dropout did in each mode, the
-ops whose shapes broadcast into a larger one; for a checkpoint, what its loading left (the
-parameters that hold the saved values, the keys torch reported, the loss), whether a
-stranger's file was refused and its payload ran, and what resuming gave AdamW. The control's
-value of `key` arrives as `control_<key>`. A fact no row here knows is still shown, under its
-own key, so nothing a scenario reports is hidden. The sandbox sends a loss or ratio that was
-inf or nan as None: it is said as such, never as a dash.
+up, the norm of the gradients a clipped step applied; the optimiser's step: accumulated
+gradients against one backward over the whole batch, the learning rates a schedule gave, and
+the warnings torch raised; what dropout did in each mode, the ops whose shapes broadcast
+into a larger one; for a checkpoint, what its loading left (the parameters that hold the
+saved values, the keys torch reported, the loss), whether a stranger's file was refused and
+its payload ran, and what resuming gave AdamW. The control's value of `key` arrives as
+`control_<key>`. A fact no row here knows is still shown, under its own key, so nothing a
+scenario reports is hidden. The sandbox sends a loss or ratio that was inf or nan as None: it
+is said as such, never as a dash.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ HIDDEN = {"runner", "runner_fallback", "loss"}
 # the compare pane draws, gives two rows: its last loss, and when it turned inf or nan.
 ORDER = ("moved", "frozen", "final_loss", "losses", "causal_leak", "rows_sum_to_one", "gradient_ratio",
          "diverged", "step_gradient_norm", "broadcasts",
+         "accumulation_ratio", "first_learning_rate", "last_learning_rate", "warnings", "warning",
          "eval_loss", "repeat_gap", "mode_restored", "train_mode_steps", "val_losses", "eval_repeat_gap",
          "loaded", "missing_keys", "unexpected_keys", "loaded_loss",
          "stranger_refused", "payload_ran", "optimizer_step", "first_update_norm")
@@ -179,4 +182,9 @@ _FACTS: dict[str, Value] = {
     "optimizer_step": _number,
     "first_update_norm": _number,
     "broadcasts": _generic,
+    "accumulation_ratio": _number,
+    "first_learning_rate": _number,
+    "last_learning_rate": _number,
+    "warnings": _number,
+    "warning": _number,
 }

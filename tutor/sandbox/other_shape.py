@@ -53,6 +53,28 @@ def _amp_train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settin
     return {**{name: p.detach() for name, p in gpt.named_parameters()}, "loss": torch.tensor(float(loss))}
 
 
+def _after_one_step(gpt: GPT, loss: float) -> Tensors:
+    return {**{name: p.detach() for name, p in gpt.named_parameters()}, "loss": torch.tensor(float(loss))}
+
+
+def _clipped_train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
+    """One clipped step with plain SGD: the parameters after it, and the loss."""
+    return _after_one_step(gpt, train.clipped_train_step(gpt, torch.optim.SGD(gpt.parameters(), lr=0.1), x, y))
+
+
+def _scheduled_train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
+    """One step with plain SGD on a schedule that halves the rate at each step: the parameters, and the loss."""
+    optimizer = torch.optim.SGD(gpt.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.5)
+    return _after_one_step(gpt, train.scheduled_train_step(gpt, optimizer, scheduler, x, y))
+
+
+def _accumulated_train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
+    """One step with plain SGD, one micro-batch per sequence: the parameters after it, and the loss."""
+    optimizer = torch.optim.SGD(gpt.parameters(), lr=0.1)
+    return _after_one_step(gpt, train.accumulated_train_step(gpt, optimizer, x, y, x.size(0)))
+
+
 def _generate(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
     """Every sequence of the batch continued to the length the lesson's own run reaches (its
     one-token context and `new_tokens`): the tokens."""
@@ -68,4 +90,7 @@ _PROBES: dict[str, Callable[[GPT, torch.Tensor, torch.Tensor, Settings], Tensors
     "minigpt.model:generate": _generate,
     "minigpt.train:train_step": _train_step,
     "minigpt.train:amp_train_step": _amp_train_step,
+    "minigpt.train:clipped_train_step": _clipped_train_step,
+    "minigpt.train:scheduled_train_step": _scheduled_train_step,
+    "minigpt.train:accumulated_train_step": _accumulated_train_step,
 }

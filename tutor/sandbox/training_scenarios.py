@@ -22,7 +22,9 @@ shows there; the whole run stays in the evidence.
 
 from __future__ import annotations
 
+import copy
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -68,7 +70,6 @@ def rounded(value: float) -> float | None:
     return round(value, 4) if math.isfinite(value) else None
 
 
-
 COMPARED_STEPS = 2  # the optimizer steps whose gradients are compared, from the first
 
 
@@ -82,6 +83,7 @@ class OptimizerLog:
         self.phase = phase
         self.steps = 0
         self.gradients: dict[str, list[torch.Tensor | None]] = {name: [] for name, _ in self.parameters}
+        self.learning_rates: list[float] = []  # each step's, as its optimizer's first group held it
 
     def __enter__(self) -> OptimizerLog:
         self._hook = register_optimizer_step_pre_hook(self._before_step)
@@ -90,7 +92,8 @@ class OptimizerLog:
     def __exit__(self, *_: object) -> None:
         self._hook.remove()
 
-    def _before_step(self, *_: object) -> None:
+    def _before_step(self, optimizer: torch.optim.Optimizer, *_: object) -> None:
+        self.learning_rates.append(float(optimizer.param_groups[0]["lr"]))
         if self.steps < COMPARED_STEPS:
             for name, parameter in self.parameters:
                 grad = parameter.grad
@@ -233,13 +236,119 @@ def amp_training(settings: Settings, phase: Phases) -> Observation:
     steps = settings.get("steps", 40)
     with OptimizerLog(gpt, steps, phase) as log:
         losses = [train.amp_train_step(gpt, optimizer, scaler, *next_batch()) for _ in range(steps)]
+    return log.observation(trained(gpt, before, losses, settings, **_applied_norm(log)))
+
+
+def _applied_norm(log: OptimizerLog) -> dict[str, float | None]:
+    """`step_gradient_norm`; no fact at all when the first step was given no gradient: there is no norm to tell."""
+    norm = _first_step_norm(log)
+    return {} if norm is None else {"step_gradient_norm": _significant(norm)}
+
+
+def _first_step_norm(log: OptimizerLog) -> float | None:
+    """The total norm of the gradients the first step was given, None if it was given none."""
     first = [grads[0] for grads in log.gradients.values() if grads and grads[0] is not None]
-    # no fact at all when no step was given a gradient: there is no norm to tell
-    norm = {"step_gradient_norm": _significant(torch.linalg.vector_norm(torch.cat([g.flatten() for g in first])).item())
-            } if first else {}
-    return log.observation(trained(gpt, before, losses, settings, **norm))
+    return torch.linalg.vector_norm(torch.cat([g.flatten() for g in first])).item() if first else None
 
 
 def _significant(value: float) -> float | None:
     """A measured size fit for evidence: 4 significant digits, or None if it was inf or nan."""
     return float(f"{value:.4g}") if math.isfinite(value) else None
+
+
+# The optimiser's step: clipping, a schedule, a new layer, accumulation.
+
+@scenario
+@builds_optimizer
+def clipped_training(settings: Settings, phase: Phases) -> Observation:
+    """`train.clipped_train_step` once per batch. Evidence: the norm of the gradients the
+    first step applied (`step_gradient_norm`, at most `max_norm` when the clip works), and
+    whether training blew up at a learning rate only the clip makes safe (`diverged`)."""
+    gpt, next_batch = fresh_model(settings)
+    optimizer = optimizer_for(gpt, settings)
+    before = snapshot(gpt)
+    phase("train")
+    steps = settings.get("steps", 40)
+    with OptimizerLog(gpt, steps, phase) as log:
+        losses = [train.clipped_train_step(gpt, optimizer, *next_batch()) for _ in range(steps)]
+    return log.observation(trained(gpt, before, losses, settings, diverged=_diverged(losses), **_applied_norm(log)))
+
+
+def _diverged(losses: list[float]) -> bool:
+    return not losses[-1] <= DIVERGED_LOSS  # nan compares False: it counts as diverged
+
+
+@scenario
+@builds_optimizer
+def scheduled_training(settings: Settings, phase: Phases) -> Observation:
+    """`train.scheduled_train_step` once per batch, with a schedule that warms the learning rate
+    up linearly over the first `warmup` steps (the first step at lr / warmup). Evidence: the
+    learning rate of the first and last steps, as the optimizer held it when it stepped, and
+    the warnings the steps raised (`warnings`, the first one's own words as `warning`). The
+    rate of every step is compared with the control's, with the gradients of the first two."""
+    gpt, next_batch = fresh_model(settings)
+    optimizer = optimizer_for(gpt, settings)
+    warmup = settings.get("warmup", 10)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup))
+    before = snapshot(gpt)
+    phase("train")
+    steps = settings.get("steps", 40)
+    with OptimizerLog(gpt, steps, phase) as log, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # every warning of this run, even one this process gave before
+        losses = [train.scheduled_train_step(gpt, optimizer, scheduler, *next_batch()) for _ in range(steps)]
+    rates = {"first_learning_rate": _significant(log.learning_rates[0]),
+             "last_learning_rate": _significant(log.learning_rates[-1])} if log.learning_rates else {}
+    said = {"warning": str(caught[0].message)} if caught else {}
+    observation = log.observation(trained(gpt, before, losses, settings, **rates, warnings=len(caught), **said))
+    # compared too: a rate that goes wrong only after the compared steps still fails
+    observation.outputs["learning_rates"] = torch.tensor(log.learning_rates, dtype=torch.float64)
+    return observation
+
+
+@scenario
+@builds_optimizer
+def new_head_training(settings: Settings, phase: Phases) -> Observation:
+    """`train.new_head_optimizer` on a fresh model, then `train.train_step` once per batch with
+    the optimizer it returned. The global seed is set just before it, so a new layer starts
+    from the same values in every run."""
+    gpt, next_batch = fresh_model(settings)
+    torch.manual_seed(settings.get("seed", 0))
+    phase("setup")  # the block runs here, before any step
+    optimizer = train.new_head_optimizer(gpt, settings.get("lr", 1e-2))
+    before = snapshot(gpt)  # the model as it now is, new layer included
+    phase("train")
+    steps = settings.get("steps", 40)
+    with OptimizerLog(gpt, steps, phase) as log:
+        losses = [train.train_step(gpt, optimizer, *next_batch()) for _ in range(steps)]
+    return log.observation(trained(gpt, before, losses, settings))
+
+
+@scenario
+@builds_optimizer
+def accumulated_training(settings: Settings, phase: Phases) -> Observation:
+    """`train.accumulated_train_step` once per batch, over `micro_steps` micro-batches.
+    Evidence: the gradient the first step was given over the gradient of one backward on
+    its whole batch (`accumulation_ratio`, by their norms: 1.0 when they agree), and
+    whether training blew up (`diverged`)."""
+    gpt, next_batch = fresh_model(settings)
+    optimizer = optimizer_for(gpt, settings)
+    micro_steps = settings.get("micro_steps", 4)
+    steps = settings.get("steps", 40)
+    batches = [next_batch() for _ in range(steps)]
+    whole = _whole_batch_gradient_norm(gpt, *batches[0])
+    before = snapshot(gpt)
+    phase("train")
+    with OptimizerLog(gpt, steps, phase) as log:
+        losses = [train.accumulated_train_step(gpt, optimizer, x, y, micro_steps) for x, y in batches]
+    applied = _first_step_norm(log)
+    ratio = None if applied is None else _significant(applied / whole)
+    return log.observation(trained(gpt, before, losses, settings, accumulation_ratio=ratio,
+                                   diverged=_diverged(losses)))
+
+
+def _whole_batch_gradient_norm(gpt: GPT, x: torch.Tensor, y: torch.Tensor) -> float:
+    """The total norm of the gradient of one backward over the whole batch, on a copy of the model."""
+    twin = copy.deepcopy(gpt)
+    _, loss = twin(x, y)
+    loss.backward()
+    return torch.linalg.vector_norm(torch.cat([p.grad.flatten() for p in twin.parameters()])).item()
