@@ -77,8 +77,8 @@ FIX_WRITTEN_FOR_ONE_SHAPE = {
     "broadcast-token-loss": ("targets.view(-1, 1).clamp(min=0)).squeeze(1)", "targets.view(32, 1).clamp(min=0)).squeeze(1)"),
 }
 # Targets without a shape of their own: `sgd_step` walks the parameters, `train` takes its
-# batches from its caller.
-SHAPELESS = {"minigpt.train:sgd_step", "minigpt.train:train"}
+# batches from its caller, the model's constructor sizes its tensors from the config alone.
+SHAPELESS = {"minigpt.train:sgd_step", "minigpt.train:train", "minigpt.model:GPT.__init__"}
 # The same lessons' blocks written for any shape: they pass.
 FOR_ANY_SHAPE = {
     "missing-causal-mask": ATTENTION_HEAD + '    att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))' + ATTENTION_TAIL,

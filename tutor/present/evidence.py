@@ -3,9 +3,10 @@
 One row per fact, in the order the stories read them: which parameters moved, the held-out
 loss, the causal-leak and row-sum probes, the gradient ratio, whether and when training blew
 up, the norm of the gradients a clipped step applied, the ops whose shapes broadcast into a
-larger one. The control's value of `key` arrives as `control_<key>`. A fact no row here
-knows is still shown, under its own key, so nothing a scenario reports is hidden. The sandbox
-sends a loss or ratio that was inf or nan as None: it is said as such, never as a dash.
+larger one, whether a tied head is still the embedding's Parameter and how far the two
+drifted. The control's value of `key` arrives as `control_<key>`. A fact no row here knows
+is still shown, under its own key, so nothing a scenario reports is hidden. The sandbox sends
+a loss or ratio that was inf or nan as None: it is said as such, never as a dash.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ HIDDEN = {"runner", "runner_fallback", "loss"}
 # Facts in the order the stories tell the learner to read them. `losses`, the training curve
 # the compare pane draws, gives two rows: its last loss, and when it turned inf or nan.
 ORDER = ("moved", "frozen", "final_loss", "losses", "causal_leak", "rows_sum_to_one", "gradient_ratio",
-         "diverged", "step_gradient_norm", "broadcasts")
+         "diverged", "step_gradient_norm", "broadcasts", "one_parameter", "tie_gap")
 _LONGEST_LIST = 6  # an unknown list longer than this is a series, said by its ends
 NAMED = ("frozen",)  # facts that are lists of parameter names
 Row = tuple[str, str, str]  # what was measured, this run's value, the control's ("" where not measured)
@@ -154,4 +155,6 @@ _FACTS: dict[str, Value] = {
     "diverged": _flag,
     "step_gradient_norm": _number,
     "broadcasts": _generic,
+    "one_parameter": _flag,
+    "tie_gap": _number,
 }
