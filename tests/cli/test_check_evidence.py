@@ -90,3 +90,17 @@ def test_check_names_the_type_an_overflowing_value_did_not_fit(tmp_path: Path) -
     shown = run_cli(tmp_path, "check", "mask-overflow-half")
     assert re.search(r"Type\s+Half", shown)
     assert "value cannot be converted to type c10::Half without overflow" in shown
+
+
+def test_check_shows_the_broadcast_that_appeared(tmp_path: Path) -> None:
+    shown = run_cli(tmp_path, "check", "broadcast-token-loss")
+    assert cells(shown, tr("evidence.broadcasts", "en")) == ["[32, 1], [32] -> [32, 32]", "none"]
+    assert "no error" in shown  # silent: nothing raised
+
+
+def test_check_in_spanish_shows_a_head_that_is_not_the_tables_parameter_and_drifted(tmp_path: Path) -> None:
+    shown = run_cli(tmp_path, "check", "tie-broken-by-copy", lang="es")
+    assert cells(shown, tr("evidence.one_parameter", "es")) == ["no", "sí"]
+    assert cells(shown, tr("evidence.moved", "es")) == ["17", "16"]
+    mine, control = cells(shown, tr("evidence.tie_gap", "es"))
+    assert 0.2 < float(mine) < 0.24 and control == "0.0"

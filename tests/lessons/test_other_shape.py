@@ -83,11 +83,13 @@ FIX_WRITTEN_FOR_ONE_SHAPE = {
 # Targets without a shape of their own: `sgd_step` walks the parameters, `train` takes its
 # batches from its caller, and so do `train_with_validation` and `estimate_loss` (whose
 # windows are the model's block size); `new_head_optimizer` builds a layer and an optimizer;
-# a checkpoint's loaders take a whole model's tensors.
+# a checkpoint's loaders take a whole model's tensors; the model's constructor sizes its
+# tensors from the config alone.
 SHAPELESS = {"minigpt.train:sgd_step", "minigpt.train:train", "minigpt.train:train_with_validation",
              "minigpt.train:estimate_loss", "minigpt.train:new_head_optimizer",
              "minigpt.checkpoint:load_weights", "minigpt.checkpoint:load_legacy_weights",
-             "minigpt.checkpoint:load_model", "minigpt.checkpoint:load_checkpoint"}
+             "minigpt.checkpoint:load_model", "minigpt.checkpoint:load_checkpoint",
+             "minigpt.model:GPT.__init__"}
 # The same lessons' blocks written for any shape: they pass.
 FOR_ANY_SHAPE = {
     "missing-causal-mask": ATTENTION_HEAD + '    att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))' + ATTENTION_TAIL,

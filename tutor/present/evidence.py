@@ -5,7 +5,8 @@ loss, the causal-leak and row-sum probes, the gradient ratio, whether and when t
 up, the norm of the gradients a clipped step applied; the optimiser's step: accumulated
 gradients against one backward over the whole batch, the learning rates a schedule gave, and
 the warnings torch raised; what dropout did in each mode, the ops whose shapes broadcast
-into a larger one; for a checkpoint, what its loading left (the parameters that hold the
+into a larger one, whether a tied head is still the embedding's Parameter and how
+far the two drifted; for a checkpoint, what its loading left (the parameters that hold the
 saved values, the keys torch reported, the loss), whether a stranger's file was refused and
 its payload ran, and what resuming gave AdamW. The control's value of `key` arrives as
 `control_<key>`. A fact no row here knows is still shown, under its own key, so nothing a
@@ -31,7 +32,7 @@ HIDDEN = {"runner", "runner_fallback", "loss"}
 # Facts in the order the stories tell the learner to read them. `losses`, the training curve
 # the compare pane draws, gives two rows: its last loss, and when it turned inf or nan.
 ORDER = ("moved", "frozen", "final_loss", "losses", "causal_leak", "rows_sum_to_one", "gradient_ratio",
-         "diverged", "step_gradient_norm", "broadcasts",
+         "diverged", "step_gradient_norm", "broadcasts", "one_parameter", "tie_gap",
          "accumulation_ratio", "first_learning_rate", "last_learning_rate", "warnings", "warning",
          "eval_loss", "repeat_gap", "mode_restored", "train_mode_steps", "val_losses", "eval_repeat_gap",
          "loaded", "missing_keys", "unexpected_keys", "loaded_loss",
@@ -187,4 +188,6 @@ _FACTS: dict[str, Value] = {
     "last_learning_rate": _number,
     "warnings": _number,
     "warning": _number,
+    "one_parameter": _flag,
+    "tie_gap": _number,
 }

@@ -104,7 +104,8 @@ def tiny_model(settings: Settings) -> tuple[GPT, torch.Tensor, torch.Tensor]:
     batch from the shipped corpus."""
     tokenizer, corpus = data.encode_corpus()
     config = dataclasses.replace(model.GPTConfig.tiny(tokenizer.vocab_size), n_layer=settings.get("n_layer", 1),
-                                 dropout=settings.get("dropout", 0.0))
+                                 dropout=settings.get("dropout", 0.0),
+                                 tie_weights=settings.get("tie_weights", False))
     gpt = model.build_model(config, seed=settings.get("seed", 0))
     generator = torch.Generator().manual_seed(settings.get("seed", 0))
     batch_size = settings.get("batch_size", 1)

@@ -19,6 +19,7 @@ from tutor.core.job import OTHER_SHAPE
 from tutor.sandbox.block import Target
 from tutor.sandbox.forward_scenarios import Tensors, one_backward
 from tutor.sandbox.observe import Phases, Settings, tiny_model
+from tutor.sandbox.training_scenarios import same_start
 
 
 def at_other_shape(target: Target, settings: Settings, phase: Phases) -> Tensors:
@@ -39,6 +40,13 @@ def _backward(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) ->
     gradient, the logits and the loss."""
     grads, outputs = one_backward(gpt, x, y, settings)
     return {**grads, **outputs}
+
+
+def _backward_from_same_start(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
+    """`_backward` on a model set to the seed's start as `tied_training` sets it: the model's
+    constructor is the target, and only what it shares must matter."""
+    same_start(gpt, settings.get("seed", 0))
+    return _backward(gpt, x, y, settings)
 
 
 def _train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
@@ -88,6 +96,7 @@ def _generate(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) ->
 _PROBES: dict[str, Callable[[GPT, torch.Tensor, torch.Tensor, Settings], Tensors]] = {
     "minigpt.data:get_batch": _backward,  # `tiny_model` draws the batch through it
     "minigpt.model:generate": _generate,
+    "minigpt.model:__init__": _backward_from_same_start,  # GPT.__init__
     "minigpt.train:train_step": _train_step,
     "minigpt.train:amp_train_step": _amp_train_step,
     "minigpt.train:clipped_train_step": _clipped_train_step,

@@ -143,7 +143,11 @@ def trained(gpt: GPT, before: dict[str, torch.Tensor], losses: list[float], sett
 @builds_optimizer
 def train_steps(settings: Settings, phase: Phases) -> Observation:
     """`train.train_step` called once per batch: the lesson replaces the step itself."""
-    gpt, next_batch = fresh_model(settings)
+    return stepped(*fresh_model(settings), settings, phase)
+
+
+def stepped(gpt: GPT, next_batch: Batches, settings: Settings, phase: Phases) -> Observation:
+    """`gpt` trained by `train.train_step` on `next_batch`, with the lesson's optimizer."""
     optimizer = optimizer_for(gpt, settings)
     before = snapshot(gpt)
     phase("train")
@@ -352,3 +356,34 @@ def _whole_batch_gradient_norm(gpt: GPT, x: torch.Tensor, y: torch.Tensor) -> fl
     _, loss = twin(x, y)
     loss.backward()
     return torch.linalg.vector_norm(torch.cat([p.grad.flatten() for p in twin.parameters()])).item()
+
+
+@scenario
+@builds_optimizer
+def tied_training(settings: Settings, phase: Phases) -> Observation:
+    """`train_steps` on a model built with `lm_head` tied to `tok_emb`, from the same start.
+
+    Every tensor the model holds is first set from the seed, the head's from the embedding
+    table's, so a model that ties in another order, or initialises otherwise, starts where
+    the control does: what can differ is only what is shared. Evidence: whether the two are
+    still one Parameter after training (`one_parameter`) and the largest difference between
+    their values then (`tie_gap`)."""
+    gpt, next_batch = fresh_model({**settings, "tie_weights": True})
+    same_start(gpt, settings.get("seed", 0))
+    observation = stepped(gpt, next_batch, settings, phase)
+    head, table = gpt.lm_head.weight, gpt.tok_emb.weight
+    observation.evidence["one_parameter"] = head is table
+    observation.evidence["tie_gap"] = _significant((head - table).abs().max().item())
+    return observation
+
+
+@torch.no_grad()
+def same_start(gpt: GPT, seed: int) -> None:
+    """Every matrix drawn from `seed` as the model's init draws it (LayerNorms and biases keep
+    their ones and zeros), and the head given the embedding table's values, tied or not."""
+    generator = torch.Generator().manual_seed(seed)
+    for name, parameter in gpt.named_parameters():  # a shared tensor once
+        if parameter.dim() >= 2 and name != "lm_head.weight":
+            parameter.normal_(0.0, 0.02, generator=generator)
+    if gpt.lm_head.weight is not gpt.tok_emb.weight:
+        gpt.lm_head.weight.copy_(gpt.tok_emb.weight)
