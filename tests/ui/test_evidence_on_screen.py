@@ -214,18 +214,6 @@ async def test_a_weights_only_refusal_names_what_it_refused(make_app: AppFactory
         assert "two options, do those steps only if you trust the source of the checkpoint." in " ".join(shown.split())
 
 
-@pilot_test
-async def test_resuming_without_the_optimizers_state_shows_adams_count(make_app: AppFactory) -> None:
-    app = make_app(lesson="resume-without-optimizer")
-    async with app.run_test(size=SIZE) as pilot:
-        await run_block(pilot)
-        rows = evidence(app)
-        assert row(rows, "optimizer_step") == ("5", "15")
-        mine, control = map(float, row(rows, "first_update_norm"))
-        assert mine > 2 * control
-        assert tr("label.differ.resumed", "en") in text_of(app.screen.query_one("#result"))
-
-
 @pytest.mark.parametrize("language", ["en", "es"])
 @pilot_test
 async def test_two_estimates_of_the_same_weights_differ_where_the_controls_agree(make_app: AppFactory,

@@ -29,7 +29,7 @@ DType = Literal["float32", "float64", "int64", "bool"]
 # what a result's tensors are: gradients of one backward, parameters after training, the
 # gradients the first AdamW steps were given (stacked, a row per step), a generation's, the
 # parameters a checkpoint's loader left in the model, or those after resuming training from it
-Subject = Literal["gradients", "parameters", "training", "generation", "loaded", "resumed"]
+Subject = Literal["gradients", "parameters", "training", "generation", "loaded"]
 # Every check also runs its target with this many sequences of this many tokens (below the
 # lesson preset's block_size of 8), so that a fix right at one shape only fails.
 OTHER_SHAPE = (3, 5)

@@ -8,7 +8,7 @@ the warnings torch raised; what dropout did in each mode, the ops whose shapes b
 into a larger one, whether a tied head is still the embedding's Parameter and how
 far the two drifted; for a checkpoint, what its loading left (the parameters that hold the
 saved values, the keys torch reported, the loss), whether a stranger's file was refused and
-its payload ran, and what resuming gave AdamW. The control's value of `key` arrives as
+its payload ran. The control's value of `key` arrives as
 `control_<key>`. A fact no row here knows is still shown, under its own key, so nothing a
 scenario reports is hidden. The sandbox sends a loss or ratio that was inf or nan as None: it
 is said as such, never as a dash.
@@ -36,7 +36,7 @@ ORDER = ("moved", "frozen", "final_loss", "losses", "causal_leak", "rows_sum_to_
          "accumulation_ratio", "first_learning_rate", "last_learning_rate", "warnings", "warning",
          "eval_loss", "repeat_gap", "mode_restored", "train_mode_steps", "val_losses", "eval_repeat_gap",
          "loaded", "missing_keys", "unexpected_keys", "loaded_loss",
-         "stranger_refused", "payload_ran", "optimizer_step", "first_update_norm")
+         "stranger_refused", "payload_ran")
 _LONGEST_LIST = 6  # an unknown list longer than this is a series, said by its ends
 NAMED = ("frozen", "missing_keys", "unexpected_keys")  # facts that are lists of parameter names
 # A state dict's keys come by the dozen, often all alike (`_orig_mod.` and a name): the first few say what.
@@ -180,8 +180,6 @@ _FACTS: dict[str, Value] = {
     "loaded_loss": _number,
     "stranger_refused": _flag,
     "payload_ran": _flag,
-    "optimizer_step": _number,
-    "first_update_norm": _number,
     "broadcasts": _generic,
     "accumulation_ratio": _number,
     "first_learning_rate": _number,

@@ -124,35 +124,3 @@ def checkpoint_files(settings: Settings, phase: Phases) -> Observation:
     observation = loaded_observation(gpt, snapshot(source), settings, stranger_refused=refused, payload_ran=ran)
     observation.outputs = {"stranger_refused": torch.tensor(refused), "payload_ran": torch.tensor(ran)}
     return observation
-
-
-@scenario
-@builds_optimizer
-def resumed_training(settings: Settings, phase: Phases) -> Observation:
-    """Train, save with `checkpoint.save_checkpoint`, resume a fresh model and optimizer with
-    `checkpoint.load_checkpoint`, train on. Compared: the parameters after the resumed steps,
-    and their losses. Evidence: AdamW's step count at the end (`optimizer_step`), the size of
-    the first resumed update (`first_update_norm`), the held-out loss."""
-    gpt, next_batch = fresh_model(settings)
-    optimizer = optimizer_for(gpt, settings)
-    phase("train")
-    train(gpt, optimizer, next_batch, settings.get("train_steps", 10))
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder, "ckpt.pt")
-        checkpoint.save_checkpoint(path, gpt, optimizer, step=settings.get("train_steps", 10))
-        resumed = untrained_like(gpt, settings)
-        resumed_optimizer = optimizer_for(resumed, settings)
-        phase("load")
-        step = checkpoint.load_checkpoint(path, resumed, resumed_optimizer)
-    phase("train")
-    before = snapshot(resumed)
-    losses = train(resumed, resumed_optimizer, next_batch, 1)
-    moves = [(value - before[name]).flatten() for name, value in snapshot(resumed).items()]
-    first_update = float(f"{torch.linalg.vector_norm(torch.cat(moves)).item():.4g}")
-    losses += train(resumed, resumed_optimizer, next_batch, settings.get("resumed_steps", 5) - 1)
-    # the count AdamW keeps for the model's own parameters (0 for one it holds no state for)
-    counts = [int(resumed_optimizer.state.get(p, {}).get("step", 0)) for p in resumed.parameters()]
-    evidence = {"optimizer_step": max(counts, default=0), "first_update_norm": first_update,
-                "final_loss": held_out(resumed, settings)}
-    outputs = {"losses": torch.tensor(losses, dtype=torch.float64), "step": torch.tensor(step)}
-    return Observation("resumed", snapshot(resumed), outputs, evidence)
