@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import string
+from typing import get_args
 
 import pytest
 
 from tutor.core.i18n import available_languages, catalogue, tr
+from tutor.core.job import Subject
 from tutor.core.settings import choose_language
 
 
@@ -36,3 +38,9 @@ def test_translation_fills_placeholders_and_unknown_keys_fail_loudly() -> None:
     assert tr("verdict.timeout", "es", seconds=3) .startswith("detenido tras 3 s")
     with pytest.raises(KeyError):
         tr("no.such.key")
+
+
+def test_every_subject_a_check_compares_has_its_name_and_its_compare_title() -> None:
+    for subject in get_args(Subject):
+        for language in ("en", "es"):
+            assert tr(f"subject.{subject}", language) and tr(f"compare.title.{subject}", language)
