@@ -91,7 +91,8 @@ def test_explain_reads_standard_input_as_json() -> None:
     assert answer["frame"] == {"path": "/home/uzma/TR-MISR/src/utils.py", "line": 114, "function": "collateFunction"}
     assert answer["forward_frame"] is None
     # starters that raise it first, then lessons where a wrong fix does
-    assert answer["lessons"] == ["scores-without-transpose", "cross-entropy-unflattened", "view-after-transpose"]
+    assert answer["lessons"] == ["scores-without-transpose", "cross-entropy-unflattened", "view-after-transpose",
+                                 "broadcast-token-loss"]
 
 
 def test_explain_a_real_traceback_from_the_learners_own_files(own_project: Path, own_traceback: str) -> None:
