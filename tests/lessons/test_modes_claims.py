@@ -139,7 +139,7 @@ def test_no_step_trains_in_train_mode_and_every_first_gradient_differs(starters)
         assert (evidence["train_mode_steps"], evidence["control_train_mode_steps"]) == (0, 40)
         assert run["differ"] == run["compared"] == 17  # "every one differs"
         for loss in (evidence["final_loss"], evidence["control_final_loss"]):
-            assert 2.97 <= loss <= 3.25  # "about 3.1 (2.98 to 3.24)", the control on either side
+            assert 2.9 <= loss <= 3.3  # "about 3.1 (2.9 to 3.3)", the control on either side
     differences = [run["evidence"]["final_loss"] - run["evidence"]["control_final_loss"] for run in starters[LEFT_IN_EVAL]]
     assert min(differences) < 0 < max(differences)
 
