@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tutor.core.course import Course, load_course
@@ -16,3 +18,12 @@ def course() -> Course:
 @pytest.fixture(scope="session")
 def inplace_lesson(course: Course) -> Lesson:
     return course.get("inplace-residual")
+
+
+# The claim sweeps are the suite's longest tests: they start first, one per worker, and the
+# rest of the suite fills the time the workers have left.
+FIRST = ("test_claims_anywhere.py", "test_claims_native.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: Path(item.path).name not in FIRST)  # stable: the rest keep their order

@@ -1,44 +1,19 @@
 """Every claim of the course holds at seeds 0 to 4, with 1 and 2 threads, on torch's
-portable CPU kernels (`ATEN_CPU_CAPABILITY=default`) as well as this CPU's own: float
-results change with all three, so a lesson claims ranges and relations, never one
-machine's digits."""
+portable CPU kernels (`ATEN_CPU_CAPABILITY=default`), as on this CPU's own
+(`test_claims_native.py`): float results change with all three, so a lesson claims ranges
+and relations, never one machine's digits."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
+from sweeps import validated
 from tutor.core.results import SCALE_RTOL
-
-
-def validated(capability: str, *seeds: str) -> dict:
-    """`minigpt-tutor validate --json` over the course with 1 and 2 threads, on `capability`'s kernels."""
-    env = {key: value for key, value in os.environ.items() if key != "ATEN_CPU_CAPABILITY"}
-    if capability != "native":
-        env["ATEN_CPU_CAPABILITY"] = capability
-    ran = subprocess.run([sys.executable, "-m", "tutor", "validate", "--json", *seeds, "--threads", "1,2"],
-                         capture_output=True, text=True, env=env)
-    report = json.loads(ran.stdout)
-    assert ran.returncode == (0 if report["ok"] else 1)
-    assert (report["capability"], report["threads"]) == (capability, [1, 2])
-    return report
-
-
-@pytest.mark.timeout(1800)
-def test_validate_passes_on_this_cpus_kernels_with_1_and_2_threads() -> None:
-    report = validated("native")
-    failed = [f"{c['lesson']} {c['name']} ({c['threads']} threads): {c['detail']}" for c in report["claims"] if not c["ok"]]
-    assert not failed, "\n".join(failed)
-    assert {c["threads"] for c in report["claims"] if c["name"] == "fix"} == {1, 2}
 
 
 @pytest.mark.timeout(3600)
 # The full sweep runs on the portable kernels, which round as another CPU would (one sweep
-# takes a large part of CI's time on two cores); the native kernels are proven above at the
+# is the suite's longest test); the native kernels are proven in test_claims_native.py at the
 # lessons' own seeds, and at seeds 0 to 4 by the lesson tests.
 def test_validate_passes_at_every_seed_and_thread_count_on_the_portable_kernels() -> None:
     report = validated("default", "--seeds", "0-4")
