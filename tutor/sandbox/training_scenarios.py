@@ -146,9 +146,11 @@ def train_steps(settings: Settings, phase: Phases) -> Observation:
     return stepped(*fresh_model(settings), settings, phase)
 
 
-def stepped(gpt: GPT, next_batch: Batches, settings: Settings, phase: Phases) -> Observation:
-    """`gpt` trained by `train.train_step` on `next_batch`, with the lesson's optimizer."""
-    optimizer = optimizer_for(gpt, settings)
+def stepped(gpt: GPT, next_batch: Batches, settings: Settings, phase: Phases,
+            optimizer: torch.optim.Optimizer | None = None) -> Observation:
+    """`gpt` trained by `train.train_step` on `next_batch`, with `optimizer` if given, else
+    the lesson's."""
+    optimizer = optimizer or optimizer_for(gpt, settings)
     before = snapshot(gpt)
     phase("train")
     steps = settings.get("steps", 40)
@@ -319,12 +321,7 @@ def new_head_training(settings: Settings, phase: Phases) -> Observation:
     torch.manual_seed(settings.get("seed", 0))
     phase("setup")  # the block runs here, before any step
     optimizer = train.new_head_optimizer(gpt, settings.get("lr", 1e-2))
-    before = snapshot(gpt)  # the model as it now is, new layer included
-    phase("train")
-    steps = settings.get("steps", 40)
-    with OptimizerLog(gpt, steps, phase) as log:
-        losses = [train.train_step(gpt, optimizer, *next_batch()) for _ in range(steps)]
-    return log.observation(trained(gpt, before, losses, settings))
+    return stepped(gpt, next_batch, settings, phase, optimizer)  # from the model as it now is, new layer included
 
 
 @scenario
