@@ -23,7 +23,7 @@ from pathlib import Path
 from rich.table import Table
 
 from tutor.bench.lessons import SLOWEST_TARGET_S, lesson_figures
-from tutor.commands.common import CommandError, course, lesson
+from tutor.commands.common import CommandError, course, lesson_named
 from tutor.core.i18n import tr
 from tutor.core.lessons import Lesson
 from tutor.core.runner import run_block
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(f"--runs must be at least {MIN_RUNS}")
     if not 1 <= args.lesson_runs <= 100:
         raise CommandError("--lesson-runs takes 1 to 100 runs")
-    chosen = lesson(settings, LESSON)
+    chosen = lesson_named(settings, LESSON)
     warm, cold = latencies(chosen, args.runs)
     try:
         per_lesson = lesson_figures(course(settings), args.lesson_runs)

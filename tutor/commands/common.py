@@ -23,7 +23,8 @@ def course(settings: Settings) -> Course:
     return load_course(settings.lessons_dir)
 
 
-def lesson(settings: Settings, lesson_id: str) -> Lesson:
+def lesson_named(settings: Settings, lesson_id: str) -> Lesson:
+    """The course's lesson `lesson_id`, or a command error that names the id."""
     try:
         return course(settings).get(lesson_id)
     except UnknownLesson as error:
@@ -69,7 +70,7 @@ def run_learner_block(args: argparse.Namespace, settings: Settings, **options: o
         limits = RunLimits(timeout_s=args.timeout)
     except ValueError as error:
         raise CommandError(f"--timeout: {error}") from None
-    chosen = lesson(settings, args.lesson)
+    chosen = lesson_named(settings, args.lesson)
     block = read_bytes_file(args.file)
     return chosen, run_block(chosen, block, limits=limits, **options)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tutor.commands.common import CommandError, lesson, read_bytes_file
+from tutor.commands.common import CommandError, lesson_named, read_bytes_file
 from tutor.core.experiment import ExperimentError, ExperimentOutcome, ExperimentRun, compare_gradients, load_experiment
 from tutor.core.i18n import tr
 from tutor.core.job import ExperimentJob
@@ -67,7 +67,7 @@ def run_experiment(args: argparse.Namespace, settings: Settings) -> int:
         limits = RunLimits(timeout_s=args.timeout)
     except ValueError as error:
         raise CommandError(f"--timeout: {error}") from None
-    chosen = lesson(settings, args.lesson)
+    chosen = lesson_named(settings, args.lesson)
     block = variant_block(chosen, args.variant)
     out = Path(args.out)
     if out.exists() and not out.is_dir():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tutor.commands.common import CommandError, confirmed, lesson, open_store
+from tutor.commands.common import CommandError, confirmed, lesson_named, open_store
 from tutor.core.i18n import say, tr
 from tutor.core.lessons import Lesson
 from tutor.core.progress import MAX_HINT_RUNG, ProgressStore, SaveError
@@ -33,7 +33,7 @@ def reveal_next(store: ProgressStore, chosen: Lesson) -> int:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     lang = settings.language
-    chosen = lesson(settings, args.lesson)
+    chosen = lesson_named(settings, args.lesson)
     store = open_store(settings)
     console = console_for()
     try:

@@ -12,7 +12,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from tutor.commands.common import course, lesson, open_store, solved
+from tutor.commands.common import course, lesson_named, open_store, solved
 from tutor.core.i18n import say, tr
 from tutor.core.place import Place, place_in
 from tutor.core.progress import LearnerSave, LessonState, SaveError
@@ -104,7 +104,7 @@ def print_map(place: Place, save: LearnerSave, lang: str) -> None:
 
 
 def run_show(args: argparse.Namespace, settings: Settings) -> int:
-    chosen = lesson(settings, args.lesson)
+    chosen = lesson_named(settings, args.lesson)
     if args.starter:
         sys.stdout.write(chosen.code.starter)
         return 0

@@ -23,7 +23,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from tutor.commands.common import CommandError, course, lesson, open_store
+from tutor.commands.common import CommandError, course, lesson_named, open_store
 from tutor.core.course import Course
 from tutor.core.i18n import say, tr
 from tutor.core.lessons import Lesson
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     loaded = course(settings)
     if not loaded.lessons:
         raise CommandError(tr("watch.no_lessons", lang))
-    chosen = lesson(settings, args.lesson) if args.lesson else first_lesson(loaded, save)
+    chosen = lesson_named(settings, args.lesson) if args.lesson else first_lesson(loaded, save)
     with RunnerSession() as session:
         session.start()
         try:

@@ -141,6 +141,11 @@ def _flag(value: object, language: str) -> str:
     return tr("evidence.yes" if value else "evidence.no", language) if isinstance(value, bool) else str(value)
 
 
+def _words(value: object, language: str) -> str:
+    """Text the run reported, such as a warning, as it was said."""
+    return str(value)
+
+
 def _count(value: object, language: str) -> str:
     """How many names a list holds (`name_lists` gives them)."""
     return str(len(value)) if isinstance(value, list) else str(value)
@@ -185,7 +190,7 @@ _FACTS: dict[str, Value] = {
     "first_learning_rate": _number,
     "last_learning_rate": _number,
     "warnings": _number,
-    "warning": _number,
+    "warning": _words,
     "one_parameter": _flag,
     "tie_gap": _number,
 }

@@ -15,9 +15,9 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 from minigpt import data, train
 from minigpt.model import GPT
 from tutor.sandbox.forward_scenarios import one_backward
-from tutor.sandbox.observe import Observation, Phases, Settings, builds_optimizer, scenario, tiny_model
-from tutor.sandbox.training_scenarios import (OptimizerLog, _significant, fresh_model, optimizer_for, snapshot,
-                                              trained)
+from tutor.sandbox.observe import (Observation, Phases, Settings, builds_optimizer, scenario, significant,
+                                   tiny_model)
+from tutor.sandbox.training_scenarios import OptimizerLog, fresh_model, optimizer_for, snapshot, trained
 
 
 def _estimate(gpt: GPT, settings: Settings, seed: int) -> float:
@@ -68,7 +68,7 @@ def evaluation(settings: Settings, phase: Phases) -> Observation:
     estimate(seed + 2000)  # a model already in eval mode must stay there
     outputs = {"estimates": torch.tensor(estimates, dtype=torch.float64), "modes_after": torch.tensor(modes)}
     evidence = {"eval_loss": round(estimates[trained_weights], 4),
-                "repeat_gap": _significant(abs(estimates[trained_weights + 1] - estimates[trained_weights])),
+                "repeat_gap": significant(abs(estimates[trained_weights + 1] - estimates[trained_weights])),
                 "mode_restored": modes == expected}
     return Observation("gradients", first_grads, outputs, evidence)
 
@@ -130,5 +130,5 @@ def dropout_modes(settings: Settings, phase: Phases) -> Observation:
     with torch.no_grad():
         first, _ = gpt(x)
         second, _ = gpt(x)
-    gap = _significant((first - second).abs().max().item())
+    gap = significant((first - second).abs().max().item())
     return Observation("gradients", grads, {"eval_logits": first}, {"eval_repeat_gap": gap})

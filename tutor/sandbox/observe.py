@@ -113,6 +113,11 @@ def tiny_model(settings: Settings) -> tuple[GPT, torch.Tensor, torch.Tensor]:
     return gpt, x, y
 
 
+def significant(value: float) -> float | None:
+    """A measured size fit for evidence: 4 significant digits, or None if it was inf or nan."""
+    return float(f"{value:.4g}") if math.isfinite(value) else None
+
+
 @torch.no_grad()
 def held_out_loss(gpt: GPT, stream: torch.Tensor, windows: int, generator: torch.Generator) -> float | None:
     """The loss on `windows` windows of `stream` that no training step drew, to 2 places

@@ -49,20 +49,20 @@ def _backward_from_same_start(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settin
     return _backward(gpt, x, y, settings)
 
 
+def _after_one_step(gpt: GPT, loss: float) -> Tensors:
+    """The parameters after a step, and its loss."""
+    return {**{name: p.detach() for name, p in gpt.named_parameters()}, "loss": torch.tensor(float(loss))}
+
+
 def _train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
     """One step with plain SGD, whose update adds no noise of its own: the parameters after it, and the loss."""
-    loss = train.train_step(gpt, torch.optim.SGD(gpt.parameters(), lr=0.1), x, y)
-    return {**{name: p.detach() for name, p in gpt.named_parameters()}, "loss": torch.tensor(float(loss))}
+    return _after_one_step(gpt, train.train_step(gpt, torch.optim.SGD(gpt.parameters(), lr=0.1), x, y))
 
 
 def _amp_train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:
     """One mixed-precision step with plain SGD and a fresh GradScaler: the parameters after it, and the loss."""
-    loss = train.amp_train_step(gpt, torch.optim.SGD(gpt.parameters(), lr=0.1), torch.amp.GradScaler("cpu"), x, y)
-    return {**{name: p.detach() for name, p in gpt.named_parameters()}, "loss": torch.tensor(float(loss))}
-
-
-def _after_one_step(gpt: GPT, loss: float) -> Tensors:
-    return {**{name: p.detach() for name, p in gpt.named_parameters()}, "loss": torch.tensor(float(loss))}
+    scaler = torch.amp.GradScaler("cpu")
+    return _after_one_step(gpt, train.amp_train_step(gpt, torch.optim.SGD(gpt.parameters(), lr=0.1), scaler, x, y))
 
 
 def _clipped_train_step(gpt: GPT, x: torch.Tensor, y: torch.Tensor, settings: Settings) -> Tensors:

@@ -35,7 +35,7 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 from minigpt import data, train
 from minigpt.model import GPT
 from tutor.sandbox.observe import (Observation, Phases, Settings, builds_optimizer, held_out_loss, scenario,
-                                   tiny_model)
+                                   significant, tiny_model)
 
 Batches = Callable[[], tuple[torch.Tensor, torch.Tensor]]
 
@@ -248,18 +248,13 @@ def amp_training(settings: Settings, phase: Phases) -> Observation:
 def _applied_norm(log: OptimizerLog) -> dict[str, float | None]:
     """`step_gradient_norm`; no fact at all when the first step was given no gradient: there is no norm to tell."""
     norm = _first_step_norm(log)
-    return {} if norm is None else {"step_gradient_norm": _significant(norm)}
+    return {} if norm is None else {"step_gradient_norm": significant(norm)}
 
 
 def _first_step_norm(log: OptimizerLog) -> float | None:
     """The total norm of the gradients the first step was given, None if it was given none."""
     first = [grads[0] for grads in log.gradients.values() if grads and grads[0] is not None]
     return torch.linalg.vector_norm(torch.cat([g.flatten() for g in first])).item() if first else None
-
-
-def _significant(value: float) -> float | None:
-    """A measured size fit for evidence: 4 significant digits, or None if it was inf or nan."""
-    return float(f"{value:.4g}") if math.isfinite(value) else None
 
 
 # The optimiser's step: clipping, a schedule, a new layer, accumulation.
@@ -302,8 +297,8 @@ def scheduled_training(settings: Settings, phase: Phases) -> Observation:
     with OptimizerLog(gpt, steps, phase) as log, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # every warning of this run, even one this process gave before
         losses = [train.scheduled_train_step(gpt, optimizer, scheduler, *next_batch()) for _ in range(steps)]
-    rates = {"first_learning_rate": _significant(log.learning_rates[0]),
-             "last_learning_rate": _significant(log.learning_rates[-1])} if log.learning_rates else {}
+    rates = {"first_learning_rate": significant(log.learning_rates[0]),
+             "last_learning_rate": significant(log.learning_rates[-1])} if log.learning_rates else {}
     said = {"warning": str(caught[0].message)} if caught else {}
     observation = log.observation(trained(gpt, before, losses, settings, **rates, warnings=len(caught), **said))
     # compared too: a rate that goes wrong only after the compared steps still fails
@@ -342,7 +337,7 @@ def accumulated_training(settings: Settings, phase: Phases) -> Observation:
     with OptimizerLog(gpt, steps, phase) as log:
         losses = [train.accumulated_train_step(gpt, optimizer, x, y, micro_steps) for x, y in batches]
     applied = _first_step_norm(log)
-    ratio = None if applied is None else _significant(applied / whole)
+    ratio = None if applied is None else significant(applied / whole)
     return log.observation(trained(gpt, before, losses, settings, accumulation_ratio=ratio,
                                    diverged=_diverged(losses)))
 
@@ -370,7 +365,7 @@ def tied_training(settings: Settings, phase: Phases) -> Observation:
     observation = stepped(gpt, next_batch, settings, phase)
     head, table = gpt.lm_head.weight, gpt.tok_emb.weight
     observation.evidence["one_parameter"] = head is table
-    observation.evidence["tie_gap"] = _significant((head - table).abs().max().item())
+    observation.evidence["tie_gap"] = significant((head - table).abs().max().item())
     return observation
 
 
