@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# Two workers share the cores: a test's idle torch threads must sleep, not spin, or a test
+# with 2 threads beside another runs many times slower (the sandbox does the same). Set
+# before any test module imports torch, which reads it once.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import pytest
 

@@ -93,6 +93,7 @@ def test_the_block_sees_none_of_the_tutors_secrets(how, inplace_lesson, monkeypa
     seen, cwd = result.stdout.splitlines()[:2]
     assert "MINIGPT_TUTOR_SECRET_TOKEN" not in seen and "SSH_AUTH_SOCK" not in seen
     assert "PATH" in seen  # the cleaned environment keeps what a program needs
+    assert "OMP_WAIT_POLICY" in seen  # and idle torch threads sleep: the machine is shared
     assert "minigpt-tutor-run-" in cwd
 
 
