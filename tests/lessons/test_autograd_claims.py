@@ -39,6 +39,23 @@ def softmax_lesson(course) -> Lesson:
     return course.get("inplace-softmax")
 
 
+@pytest.mark.parametrize(("lesson_id", "owner", "exactly"), [("inplace-residual", model_module.Block, True),
+                                                              ("inplace-softmax", model_module.CausalSelfAttention, False)])
+def test_the_in_place_starters_forward_gives_the_same_numbers(course, lesson_id: str, owner: type, exactly: bool,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lesson 1's "the forward pass gives exactly the same numbers as before" and lesson 2's
+    "the same probabilities": only backward can tell."""
+    tokenizer, corpus = data_module.encode_corpus()
+    gpt = model_module.build_model(model_module.GPTConfig.tiny(tokenizer.vocab_size), seed=0)
+    x, _ = data_module.get_batch(corpus, 4, gpt.config.block_size, torch.Generator().manual_seed(0))
+    control = gpt(x)[0].detach()
+    namespace = dict(vars(model_module))
+    exec(course.get(lesson_id).code.starter, namespace)
+    monkeypatch.setattr(owner, "forward", namespace["forward"])
+    broken = gpt(x)[0].detach()  # with autograd recording, as in training
+    assert torch.equal(broken, control) if exactly else torch.allclose(broken, control, rtol=0, atol=1e-5)
+
+
 def test_masked_fill_in_place_on_the_raw_scores_is_harmless(softmax_lesson) -> None:
     block = softmax_lesson.code.fix.replace(
         'att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))',
@@ -153,9 +170,11 @@ def test_the_untrained_loss_is_about_ln_vocab(course) -> None:
     assert abs(evidence["control_losses"][0] - math.log(59)) < 0.1
 
 
-def test_zero_grad_sets_grads_to_none_and_adamw_skips_those_parameters() -> None:
+@pytest.mark.parametrize("optimizer_class", [torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW])
+def test_zero_grad_sets_grads_to_none_and_the_optimizer_skips_those_parameters(optimizer_class: type) -> None:
+    """Lesson 4: "the update skips a parameter whose `.grad` is `None` (so do SGD, Adam and AdamW)"."""
     weight = torch.nn.Parameter(torch.ones(3))
-    optimizer = torch.optim.AdamW([weight], lr=0.1)
+    optimizer = optimizer_class([weight], lr=0.1, weight_decay=0.1)  # even the decay is skipped
     (weight * 2).sum().backward()
     optimizer.zero_grad()
     assert weight.grad is None

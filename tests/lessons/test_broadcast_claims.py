@@ -15,16 +15,18 @@ from tutor.core.results import Status
 from tutor.core.runner import RunLimits, run_block
 
 
-def loss_of(block: str, seed: int) -> float:
-    """The first loss of the lesson's batch (4 sequences of 8 tokens) with `block` as `sequence_loss`."""
+def backward_with(block: str, seed: int) -> tuple[float, dict[str, torch.Tensor]]:
+    """The first loss of the lesson's batch (4 sequences of 8 tokens) with `block` as
+    `sequence_loss`, and the gradients its backward gives."""
     namespace = dict(vars(model))
     exec(block, namespace)
     tokenizer, corpus = data.encode_corpus()
     gpt = model.build_model(model.GPTConfig.tiny(tokenizer.vocab_size), seed=seed)
     x, y = data.get_batch(corpus, 4, gpt.config.block_size, torch.Generator().manual_seed(seed))
-    with torch.no_grad():
-        logits, _ = gpt(x)
-    return namespace["sequence_loss"](logits, y).item()
+    logits, _ = gpt(x)
+    loss = namespace["sequence_loss"](logits, y)
+    loss.backward()
+    return loss.item(), {name: p.grad for name, p in gpt.named_parameters()}
 
 
 def test_the_starter_raises_nothing_and_shows_the_shape_that_appeared(course: Course) -> None:
@@ -37,12 +39,14 @@ def test_the_starter_raises_nothing_and_shows_the_shape_that_appeared(course: Co
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_the_first_loss_is_about_130_against_about_4_1_thirty_two_times(course: Course, seed: int) -> None:
+def test_the_first_loss_and_every_gradient_are_thirty_two_times_the_controls(course: Course, seed: int) -> None:
     lesson = course.get("broadcast-token-loss")
-    control, starter = loss_of(lesson.code.fix, seed), loss_of(lesson.code.starter, seed)
+    (control, right), (starter, wrong) = backward_with(lesson.code.fix, seed), backward_with(lesson.code.starter, seed)
     assert abs(control - math.log(59)) < 0.1  # ln 59 ≈ 4.08
-    assert 125 < starter < 135
+    assert 125 < starter < 135  # "about 130"
     assert starter == pytest.approx(32 * control, rel=1e-4)
+    for name, gradient in right.items():  # "and so is every gradient"
+        assert torch.allclose(wrong[name], 32 * gradient, rtol=1e-4, atol=1e-6), name
 
 
 def test_gather_keeps_the_dimension_it_gathers_along() -> None:

@@ -145,7 +145,10 @@ def test_the_causal_mask_is_not_part_of_the_state_dict() -> None:
 def test_the_default_load_is_weights_only_and_refuses_the_config(tmp_path: Path) -> None:
     gpt = tiny()
     torch.save({"model": gpt.state_dict(), "config": gpt.config}, tmp_path / "old.pt")
-    with pytest.raises(Exception, match="Unsupported global: GLOBAL minigpt.model.GPTConfig"):
+    with pytest.raises(Exception, match="Unsupported global: GLOBAL minigpt.model.GPTConfig") as refused:
         torch.load(tmp_path / "old.pt")
+    # "torch's message itself offers a way out, `weights_only=False`, with a warning"
+    assert "with `weights_only` set to `False` will likely succeed" in str(refused.value)
+    assert "arbitrary code execution" in str(refused.value)
     torch.save({"model": gpt.state_dict(), "config": checkpoint.dataclasses.asdict(gpt.config)}, tmp_path / "plain.pt")
     assert torch.load(tmp_path / "plain.pt")["config"]["n_embd"] == 64  # plain data: no allowlist needed

@@ -33,7 +33,7 @@ def test_nothing_raises_and_the_check_still_fails_it(copied: RunResult) -> None:
 def test_the_held_out_loss_is_zero_against_the_controls_floor(copied: RunResult) -> None:
     floor = math.log(8)  # ln 8 ≈ 2.08: random tokens from a vocabulary of 8
     assert copied.evidence["final_loss"] == 0.0  # "`0.0` to two places"
-    assert 2.08 <= copied.evidence["control_final_loss"] <= 2.11  # "2.08 to 2.11"
+    assert 2.06 <= copied.evidence["control_final_loss"] <= 2.13  # "2.06 to 2.13"
     assert abs(copied.evidence["control_final_loss"] - floor) < 0.05
 
 
@@ -45,7 +45,7 @@ def test_shifting_the_wrong_way_still_falls_to_about_a_third(course: Course) -> 
     lesson = course.get(NOT_SHIFTED)
     wrong_way = run_block(lesson, lesson.wrong_fixes[0].code, limits=PATIENT)
     assert (wrong_way.status, wrong_way.diagnosis) == (Status.FAILED, None)
-    assert 0.25 <= wrong_way.evidence["final_loss"] <= 0.37  # "about 0.3: 0.28 to 0.34"
+    assert 0.2 <= wrong_way.evidence["final_loss"] <= 0.5  # "about 0.3: 0.2 to 0.5"
 
 
 def test_the_unshifted_target_is_the_input_and_the_shifted_one_is_the_next_token() -> None:

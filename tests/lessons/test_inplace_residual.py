@@ -91,7 +91,7 @@ def test_detach_skip_path_fails_naming_the_embeddings(tmp_path, inplace_lesson) 
     code, result = check(block)
     assert code == 1 and result["status"] == "failed"
     wrong = {g["name"] for g in result["gradients"] if not g["matches"]}
-    assert {"tok_emb.weight", "pos_emb.weight"} <= wrong
+    assert wrong == set(inplace_lesson.wrong_fixes[2].expect.differ) and len(wrong) == 8  # "eight gradients"
     assert "tok_emb.weight" in result["message"]
 
 

@@ -89,10 +89,10 @@ def test_the_estimate_is_noisy_where_the_controls_repeats_exactly(starters) -> N
     for run in starters[ESTIMATE]:
         evidence = run["evidence"]
         assert run["differ"] == 0 and "estimates" in run["message"]  # training itself is the control's
-        assert 0.0008 <= evidence["repeat_gap"] <= 0.018  # "0.0009 to 0.017"
+        assert 0.0005 <= evidence["repeat_gap"] <= 0.03  # "0.0005 to 0.03"
         assert evidence["control_repeat_gap"] == 0.0
         assert evidence["mode_restored"] is True  # it never leaves train mode: it never enters eval mode
-        assert 3.19 <= evidence["control_eval_loss"] <= 3.33  # "about 3.25 (3.20 to 3.32)"
+        assert 3.0 <= evidence["control_eval_loss"] <= 3.45  # "about 3.2 (3.0 to 3.45)", the control as this one
         assert 0 < abs(evidence["eval_loss"] - evidence["control_eval_loss"]) <= 0.02  # "differs by up to 0.02"
 
 
@@ -149,7 +149,7 @@ def test_no_step_trains_in_train_mode_and_every_first_gradient_differs(starters)
 def test_training_is_the_controls_and_eval_mode_forwards_differ(starters) -> None:
     for run in starters[FUNCTIONAL]:
         assert run["differ"] == 0 and "eval_logits" in run["message"]  # "the gradients ... every one"
-        assert 0.23 <= run["evidence"]["eval_repeat_gap"] <= 0.30  # "0.24 to 0.29"
+        assert 0.2 <= run["evidence"]["eval_repeat_gap"] <= 0.45  # "0.2 to 0.45"
         assert run["evidence"]["control_eval_repeat_gap"] == 0.0
 
 

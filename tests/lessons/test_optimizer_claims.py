@@ -80,6 +80,15 @@ def test_the_new_weight_requires_grad_has_a_gradient_and_is_not_in_the_optimizer
     assert torch.equal(gpt.lm_head.weight, before)
 
 
+
+def test_adding_every_parameter_to_the_old_optimizer_is_refused() -> None:
+    """Lesson 26's wrong fix: "`add_param_group` refuses"."""
+    gpt = model.build_model(GPTConfig.tiny(65), seed=0)
+    optimizer = gpt.configure_optimizers(weight_decay=0.1, learning_rate=1e-2, betas=(0.9, 0.95))
+    gpt.lm_head = nn.Linear(gpt.config.n_embd, gpt.config.vocab_size, bias=False)
+    with pytest.raises(ValueError, match="some parameters appear in more than one parameter group"):
+        optimizer.add_param_group({"params": gpt.parameters()})
+
 # Lesson 27: accumulation without dividing.
 
 # All four: silent, and failed by the check with the evidence their stories name.

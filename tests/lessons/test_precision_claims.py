@@ -123,10 +123,9 @@ def test_the_step_applies_exactly_one_over_the_scale(clipped_early) -> None:
     assert clipped_early.evidence["control_step_gradient_norm"] == 1.0
 
 
-def test_the_held_out_losses_the_story_quotes(clipped_early) -> None:
-    mine, control = clipped_early.evidence["final_loss"], clipped_early.evidence["control_final_loss"]
-    assert abs(mine - math.log(59)) < 0.15  # "where an untrained model starts, about 4.1 (4.0 to 4.2)"
-    assert 2.7 <= control <= 3.3  # "about 3 (2.8 to 3.2)"
+def test_the_held_out_loss_stays_where_an_untrained_model_starts(clipped_early) -> None:
+    """The ranges the story quotes are bounds in the lesson's `expect`; here, what 4.1 is."""
+    assert abs(clipped_early.evidence["final_loss"] - math.log(59)) < 0.15  # ln 59 ≈ 4.08
 
 
 def test_the_forward_is_the_controls_to_the_bit(clipped_early) -> None:
@@ -171,12 +170,20 @@ def test_scaler_step_unscales_by_itself_unless_unscale_was_called() -> None:
     assert torch.allclose(one_step(True), expected) and torch.allclose(one_step(False), expected)
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_clipping_after_the_step_applies_the_unclipped_norm_of_about_3_to_4(course, seed: int) -> None:
-    lesson = varied(course.get("clip-before-unscale"), seed, 1)
-    result = run(lesson, lesson.wrong_fixes[1].code)
-    assert result.status is Status.FAILED and result.diagnosis is None
-    assert 2.8 <= result.evidence["step_gradient_norm"] <= 4.0
+def test_under_bfloat16_with_no_scaler_the_clip_reads_the_true_gradients() -> None:
+    """Lesson 20's safe note: bfloat16 has float32's range, so nothing is scaled and the clip
+    measures the same norm as in float32 (to bfloat16's precision)."""
+    tokenizer, corpus = data.encode_corpus()
+    x, y = data.get_batch(corpus, 4, 8, torch.Generator().manual_seed(0))
+    norms = []
+    for dtype in (torch.bfloat16, None):
+        gpt = model.build_model(GPTConfig.tiny(tokenizer.vocab_size), seed=0)
+        with torch.autocast("cpu", dtype=dtype or torch.float32, enabled=dtype is not None):
+            _, loss = gpt(x, y)
+        loss.backward()
+        assert all(p.grad.dtype == torch.float32 for p in gpt.parameters())  # stored as the parameters are
+        norms.append(torch.nn.utils.clip_grad_norm_(gpt.parameters(), 1.0).item())
+    assert norms[1] > 1.0 and abs(norms[0] / norms[1] - 1) < 0.05
 
 
 def test_the_second_shape_takes_one_mixed_precision_step(course) -> None:

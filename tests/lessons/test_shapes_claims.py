@@ -39,6 +39,15 @@ def test_transpose_changes_strides_and_contiguous_restores_them() -> None:
     assert torch.equal(merged, swapped.contiguous().view(1, 8, 64))
 
 
+@pytest.mark.parametrize("recording", [True, False])
+def test_the_view_fails_in_the_forward_with_or_without_gradients(recording: bool) -> None:
+    """Lesson 9: "it happens in the forward, with or without gradients" (no backward, no loss)."""
+    with torch.set_grad_enabled(recording):
+        y = torch.randn(1, 4, 8, 16, requires_grad=True) @ torch.randn(16, 16)
+        with pytest.raises(RuntimeError, match="view size is not compatible with input tensor's size and stride"):
+            y.transpose(1, 2).view(1, 8, 64)
+
+
 def test_view_on_a_fresh_linear_output_is_safe_and_a_wrong_count_is_another_message() -> None:
     q = torch.nn.Linear(64, 64)(torch.randn(1, 8, 64))
     assert q.view(1, 8, 4, 16).data_ptr() == q.data_ptr()

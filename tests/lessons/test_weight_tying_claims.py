@@ -1,14 +1,9 @@
 """What lesson 35, a weight tie broken by a copy, says beyond its declared symptoms, run on
-real torch: one Parameter or two, the first step's gradients, and how far the copies drift."""
+real torch: one Parameter or two, and the first step's gradients (how far the copies drift is a
+bound in its `expect`, proven by `validate` at every seed, thread count and kernel)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
-import pytest
 import torch
 
 from minigpt import data, model
@@ -18,27 +13,6 @@ from tutor.core.runner import RunLimits, run_block
 from tutor.sandbox.training_scenarios import same_start
 
 LESSON = "tie-broken-by-copy"
-# One interpreter per kernel: the lesson's training at seeds 0 to 4 and 1 and 2 threads, with
-# the starter and with minigpt's own constructor; the starter's tie_gap and both held-out losses.
-DRIFT = f"""
-import json, torch
-from minigpt import model
-from tutor.core.course import load_course
-from tutor.sandbox.observe import Phases
-from tutor.sandbox.training_scenarios import tied_training
-lesson = load_course().get({LESSON!r})
-namespace = dict(vars(model))
-exec(lesson.code.starter, namespace)
-own = model.GPT.__init__
-gaps = []
-for threads in (1, 2):
-    torch.set_num_threads(threads)
-    for seed in range(5):
-        model.GPT.__init__ = namespace["__init__"]
-        gaps.append(tied_training({{**lesson.check.settings, "seed": seed}}, Phases()).evidence["tie_gap"])
-        model.GPT.__init__ = own
-print(json.dumps(gaps))
-"""
 
 
 def test_the_starter_raises_nothing_and_shows_two_parameters_that_drifted(course: Course) -> None:
@@ -48,7 +22,7 @@ def test_the_starter_raises_nothing_and_shows_two_parameters_that_drifted(course
     evidence = result.evidence
     assert (evidence["one_parameter"], evidence["control_one_parameter"]) == (False, True)
     assert (evidence["moved"], evidence["control_moved"]) == (17, 16)
-    assert 0.2 < evidence["tie_gap"] < 0.24 and evidence["control_tie_gap"] == 0.0
+    assert 0.15 <= evidence["tie_gap"] <= 0.26 and evidence["control_tie_gap"] == 0.0  # "0.15 to 0.26"
 
 
 def built(block: str | None) -> model.GPT:
@@ -88,14 +62,3 @@ def test_the_first_steps_gradients_are_the_controls_but_the_tables_which_lacks_t
     table, head = grads["tok_emb.weight"].grad, grads["lm_head.weight"].grad
     assert not torch.allclose(table, tied.tok_emb.weight.grad)
     assert torch.allclose(table + head, tied.tok_emb.weight.grad, atol=1e-7)  # tied: both uses, summed
-
-
-@pytest.mark.parametrize("capability", ["native", "default"])
-def test_the_copies_drift_apart_by_0_21_to_0_23(capability: str) -> None:
-    env = {key: value for key, value in os.environ.items() if key != "ATEN_CPU_CAPABILITY"}
-    if capability != "native":
-        env["ATEN_CPU_CAPABILITY"] = capability
-    ran = subprocess.run([sys.executable, "-c", DRIFT], capture_output=True, text=True, env=env, timeout=600)
-    assert ran.returncode == 0, ran.stderr
-    gaps = json.loads(ran.stdout)
-    assert len(gaps) == 10 and all(0.2 < gap < 0.235 for gap in gaps), gaps

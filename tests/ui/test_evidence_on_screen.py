@@ -223,7 +223,7 @@ async def test_two_estimates_of_the_same_weights_differ_where_the_controls_agree
         await run_block(pilot)
         rows = evidence(app, language)
         mine, control = map(float, row(rows, "repeat_gap", language))
-        assert 0.0008 <= mine <= 0.018 and control == 0.0  # the story's "0.0009 to 0.017" against "`0.0`"
+        assert 0.0005 <= mine <= 0.03 and control == 0.0  # the story's "0.0005 to 0.03" against "`0.0`"
         yes = tr("evidence.yes", language)
         assert row(rows, "mode_restored", language) == (yes, yes)
 
@@ -243,7 +243,7 @@ async def test_two_eval_mode_forwards_differ_where_the_controls_agree(make_app: 
     async with app.run_test(size=SIZE) as pilot:
         await run_block(pilot)
         mine, control = map(float, row(evidence(app), "eval_repeat_gap"))
-        assert 0.23 <= mine <= 0.30 and control == 0.0  # "0.24 to 0.29" against "`0.0`"
+        assert 0.2 <= mine <= 0.45 and control == 0.0  # "0.2 to 0.45" against "`0.0`"
         assert "eval_logits" in " ".join(text_of(app.screen.query_one("#result")).split())
 
 
