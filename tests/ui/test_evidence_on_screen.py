@@ -16,6 +16,7 @@ from tests.ui.ui_helpers import pilot_test, plain, run_block, text_of
 from tutor.core.i18n import tr
 from tutor.ui.app import TutorApp
 from tutor.ui.widgets.editor import BlockEditor
+from tutor.ui.widgets.result import ResultPanel
 
 SIZE = (120, 40)
 # Lesson 16's step with its gradients scaled by 1e30: the first update throws every weight to inf.
@@ -271,3 +272,18 @@ async def test_the_optimizer_lessons_evidence_against_the_controls(make_app: App
             assert "Detected call of `lr_scheduler.step()`" in text_of(app.screen.query_one("#result"))
         if lesson_id == "new-head-after-optimizer":
             assert "lm_head.weight" in text_of(app.screen.query_one("#result"))
+
+
+
+@pilot_test
+async def test_the_raw_output_shows_torchs_bold_as_bold_and_no_escape_sequence(make_app: AppFactory) -> None:
+    """torch's weights-only refusal prints `\\x1b[1m...\\x1b[0m`; the fold shows the words, styled."""
+    app = make_app(lesson="weights-only-refusal")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_block(pilot)
+        raw = app.screen.query_one("#result").query_one(".raw", Static)
+        shown = raw.content
+        assert "\x1b" in app.screen.query_one(ResultPanel).view.result.stderr  # as torch printed it
+        assert "\x1b" not in shown.plain and "do those steps only if you trust" in shown.plain
+        bold = [span for span in shown.spans if "bold" in str(span.style)]
+        assert any(shown.plain[span.start:span.end].startswith("do those steps") for span in bold)

@@ -102,7 +102,10 @@ def _verdict(view: ResultView, result: RunResult, language: str) -> list[Widget]
         widgets.append(Static(Text(offer), classes="offer"))
     raw = _raw_output(result)
     if raw:
-        widgets.append(Collapsible(Static(Text(raw), classes="raw"), title=tr("ui.result.raw", language), collapsed=True))
+        # torch's own messages carry terminal styles (bold); a block may print any escape
+        # sequence. Styles are shown as styles, and every other sequence is dropped.
+        shown = Text.from_ansi(raw)
+        widgets.append(Collapsible(Static(shown, classes="raw"), title=tr("ui.result.raw", language), collapsed=True))
     return widgets
 
 
