@@ -92,7 +92,7 @@ def test_the_estimate_is_noisy_where_the_controls_repeats_exactly(starters) -> N
         assert 0.0005 <= evidence["repeat_gap"] <= 0.03  # "0.0005 to 0.03"
         assert evidence["control_repeat_gap"] == 0.0
         assert evidence["mode_restored"] is True  # it never leaves train mode: it never enters eval mode
-        assert 3.0 <= evidence["control_eval_loss"] <= 3.45  # "about 3.2 (3.0 to 3.45)", the control as this one
+        assert 3.0 <= evidence["control_eval_loss"] <= 3.45  # the story's "3.0 to 3.45" is this one's, within 0.02
         assert 0 < abs(evidence["eval_loss"] - evidence["control_eval_loss"]) <= 0.02  # "differs by up to 0.02"
 
 

@@ -274,7 +274,6 @@ async def test_the_optimizer_lessons_evidence_against_the_controls(make_app: App
             assert "lm_head.weight" in text_of(app.screen.query_one("#result"))
 
 
-
 @pilot_test
 async def test_the_raw_output_shows_torchs_bold_as_bold_and_no_escape_sequence(make_app: AppFactory) -> None:
     """torch's weights-only refusal prints `\\x1b[1m...\\x1b[0m`; the fold shows the words, styled."""
